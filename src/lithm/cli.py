@@ -1,0 +1,150 @@
+"""The ``lithm`` command: run experiment grids, show what is done, print tables beside the paper's.
+
+Examples::
+
+    lithm run translation --profile smoke --dataset mnist
+    lithm run all --profile book --dataset all
+    lithm status --profile book
+    lithm table translation --profile book --dataset mnist
+
+Bad arguments get an error that lists the valid values; a missing dataset says where it looked and
+how to provide it (``--data-dir`` or ``LITHM_DATA``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from lithm.config import DATASETS
+from lithm.experiments import EXPERIMENTS, PROFILES
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lithm", description="Learning in the machine: to share or not to share?"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    experiments = [*EXPERIMENTS, "all"]
+    datasets = [*DATASETS, "cifar", "all"]
+
+    run = sub.add_parser("run", help="train the missing runs of an experiment grid")
+    run.add_argument("experiment", choices=experiments, metavar="EXPERIMENT",
+                     help=f"one of: {', '.join(experiments)}")  # fmt: skip
+    run.add_argument("--profile", default="smoke", choices=list(PROFILES))
+    run.add_argument("--dataset", default="mnist", choices=datasets)
+    run.add_argument("--results", help="results folder root (default: results/ of the project)")
+    run.add_argument("--data-dir", help="dataset folder (default: $LITHM_DATA, else ./data)")
+    run.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1")
+    run.add_argument("--executor", default="local", choices=["local", "ray"])
+    run.add_argument("--address", help="Ray cluster address (auto, ray://host:10001)")
+    run.add_argument("--concurrency", type=int, help="Ray: at most this many runs at once")
+    run.add_argument("--max-runs", type=int, help="train at most this many missing runs")
+    run.add_argument("--epochs", type=int, help="override the profile's epochs")
+    run.add_argument("--threads", type=int, help="torch CPU threads for this process")
+    run.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    status = sub.add_parser("status", help="what is done and missing per experiment")
+    status.add_argument("--profile", default="book", choices=[*PROFILES, "all"])
+    status.add_argument("--results", help="results folder root")
+
+    table = sub.add_parser("table", help="our numbers beside the paper's")
+    table.add_argument("experiment", choices=list(EXPERIMENTS), metavar="EXPERIMENT",
+                       help=f"one of: {', '.join(EXPERIMENTS)}")  # fmt: skip
+    table.add_argument("--profile", default="book", choices=list(PROFILES))
+    table.add_argument("--dataset", default="all", choices=datasets)
+    table.add_argument("--way", default="both", choices=["authors", "final", "best", "both"],
+                       help="authors: median over all epochs of all folds (FACTS §9); "
+                       "final/best: per-fold final or best epoch, median over folds")  # fmt: skip
+    table.add_argument("--results", help="results folder root")
+    return parser
+
+
+def _print_frame(frame) -> None:
+    import pandas as pd
+
+    with pd.option_context("display.max_rows", 500, "display.width", 200):
+        print(frame.to_string(index=False))
+
+
+def _cmd_run(args) -> int:
+    import torch
+
+    from lithm.paths import results_dir
+    from lithm.runner import run_grid
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    overrides = {}
+    if args.epochs is not None:
+        overrides["epochs"] = args.epochs
+    options = {}
+    if args.address:
+        options["address"] = args.address
+    if args.concurrency:
+        options["concurrency"] = args.concurrency
+    folder = results_dir(args.profile, args.results)
+    table = run_grid(
+        args.experiment, args.profile, args.dataset, results=folder, executor=args.executor,
+        executor_options=options, device=args.device, data_dir=args.data_dir,
+        progress=not args.quiet, max_runs=args.max_runs, **overrides,
+    )  # fmt: skip
+    print(f"{len(table)} run(s) of {args.experiment} [{args.profile}] stored in {folder}")
+    return 0
+
+
+def _cmd_status(args) -> int:
+    import pandas as pd
+
+    from lithm.paths import results_dir
+    from lithm.runner import status
+
+    profiles = list(PROFILES) if args.profile == "all" else [args.profile]
+    for profile in profiles:
+        rows = status(profile, results_dir(profile, args.results))
+        frame = pd.DataFrame(rows)
+        frame["hours"] = frame["hours"].round(2)
+        print(f"profile {profile} ({results_dir(profile, args.results)}):")
+        _print_frame(frame)
+        print()
+    return 0
+
+
+def _cmd_table(args) -> int:
+    from lithm.analysis import comparison_table, load_results
+    from lithm.paths import results_dir
+
+    frame = load_results(results_dir(args.profile, args.results))
+    datasets = DATASETS if args.dataset == "all" else (args.dataset,)
+    ways = ["authors", "final", "best"] if args.way == "both" else [args.way]
+    for way in ways:
+        table = comparison_table(frame, args.experiment, datasets=datasets, way=way)
+        if table.empty:
+            print(f"no stored runs of {args.experiment} in profile {args.profile}; "
+                  f"run: lithm run {args.experiment} --profile {args.profile}")  # fmt: skip
+            return 1
+        print(f"{args.experiment}, profile {args.profile}, aggregated the {way} way:")
+        _print_frame(table)
+        print()
+    return 0
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``lithm`` console script."""
+    from lithm.data import DataMissingError
+
+    args = _parser().parse_args(argv)
+    commands = {"run": _cmd_run, "status": _cmd_status, "table": _cmd_table}
+    try:
+        return commands[args.command](args)
+    except (DataMissingError, ValueError, ImportError) as exc:
+        print(f"lithm {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: finished runs are stored; run the same command to resume.",
+              file=sys.stderr)  # fmt: skip
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,236 @@
+"""Run the missing runs of a grid, store each as soon as it finishes, resume after interruption.
+
+The runs of a grid are independent, so *where* they run is an executor's business: the local executor
+trains them one after another in this process; a cluster executor (``executor="ray"``, see
+:mod:`lithm.cluster`) fans them out. Whatever the executor, the driver (this process) writes each
+finished run to the results store at once, so a grid killed half-way loses no finished run, and an
+unfinished run resumes from its last per-epoch checkpoint.
+
+>>> import tempfile
+>>> from lithm.data import synthetic_dataset
+>>> table = run_grid("translation", "smoke", "mnist", results=tempfile.mkdtemp(),
+...                  data=synthetic_dataset("mnist", 480), progress=False)
+>>> len(table), sorted(table["model"].unique())
+(4, ['cnn', 'fcn'])
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from lithm.config import DATASETS, RunConfig, canonical_dataset
+from lithm.data import DataMissingError, ImageData, load_dataset
+from lithm.experiments import expand, get_experiment, get_profile
+from lithm.paths import cache_dir, results_dir
+from lithm.store import ResultsStore
+from lithm.train import train
+
+EXECUTORS = ("local", "ray")
+
+
+@dataclass
+class RunJob:
+    """What an executor needs to train one configuration: where the data is, which device.
+
+    Picklable, so that cluster executors can ship it to workers.
+    """
+
+    data_dir: str | None = None
+    device: str | None = None
+    checkpoint_dir: str | None = None
+    data: ImageData | None = None
+
+    def __call__(self, config: RunConfig) -> dict:
+        data = self.data if self.data is not None and self.data.name == config.dataset else None
+        return train(
+            config, data=data, data_dir=self.data_dir, device=self.device, progress=False,
+            checkpoint_dir=self.checkpoint_dir,
+        )  # fmt: skip
+
+
+class LocalExecutor:
+    """Train the runs one after another in this process.
+
+    ``run`` yields ``(config, record)`` as each finishes, or ``(config, exception)`` when one fails;
+    a missing dataset stops the grid at once (every other run would fail the same way).
+    """
+
+    name = "local"
+
+    def run(self, configs: list[RunConfig], job: RunJob) -> Iterator[tuple[RunConfig, object]]:
+        for config in configs:
+            try:
+                yield config, job(config)
+            except (DataMissingError, KeyboardInterrupt):
+                raise
+            except Exception as exc:  # noqa: BLE001 - reported per run, the grid goes on
+                yield config, exc
+
+
+def make_executor(executor, **options):
+    """An executor object from a name ("local", "ray") or an object with a ``run`` method."""
+    if hasattr(executor, "run"):
+        return executor
+    if executor == "local":
+        return LocalExecutor()
+    if executor == "ray":
+        try:
+            from lithm.cluster import RayExecutor
+        except ImportError as exc:
+            raise ImportError(
+                "the ray executor needs Ray: pip install -e '.[cluster]' (or pip install ray)"
+            ) from exc
+        return RayExecutor(**options)
+    raise ValueError(f"unknown executor {executor!r}; valid executors: {', '.join(EXECUTORS)}")
+
+
+def _datasets(dataset) -> tuple[str, ...]:
+    if dataset in (None, "all"):
+        return DATASETS
+    if isinstance(dataset, str):
+        return (canonical_dataset(dataset),)
+    return tuple(canonical_dataset(d) for d in dataset)
+
+
+def grid(experiment: str, profile: str, dataset="all", **overrides) -> list[RunConfig]:
+    """The configurations of one experiment (or ``"all"``) on one or more datasets, deduplicated."""
+    names = list(get_experiment_names(experiment))
+    seen, out = set(), []
+    for ds in _datasets(dataset):
+        for name in names:
+            for cfg in expand(name, profile, ds, **dict(overrides)):
+                if cfg.run_id not in seen:
+                    seen.add(cfg.run_id)
+                    out.append(cfg)
+    return out
+
+
+def get_experiment_names(experiment) -> Iterable[str]:
+    from lithm.experiments import EXPERIMENTS
+
+    if experiment in (None, "all"):
+        return tuple(EXPERIMENTS)
+    if isinstance(experiment, str):
+        return (get_experiment(experiment).name,)
+    return tuple(get_experiment(e).name for e in experiment)
+
+
+class GridFailed(RuntimeError):
+    """Some runs of a grid failed; the others were stored. ``failures`` maps run id to error."""
+
+    def __init__(self, failures: dict[str, str]):
+        self.failures = failures
+        lines = "\n".join(f"  {k}: {v}" for k, v in failures.items())
+        super().__init__(f"{len(failures)} run(s) failed (the others are stored):\n{lines}")
+
+
+def run_grid(
+    experiment: str,
+    profile: str = "smoke",
+    dataset="all",
+    *,
+    results: str | Path | ResultsStore | None = None,
+    executor="local",
+    executor_options: dict | None = None,
+    device: str | None = None,
+    data_dir: str | None = None,
+    data: ImageData | None = None,
+    progress: bool = True,
+    max_runs: int | None = None,
+    **overrides,
+):
+    """Train the runs of ``experiment`` at ``profile`` scale that the store lacks; return a table.
+
+    Args:
+        experiment: a name of :data:`lithm.experiments.EXPERIMENTS`, a list of them, or "all".
+        profile: "smoke", "book" or "paper" (see :data:`lithm.experiments.PROFILES`).
+        dataset: "mnist", "cifar10", a list, or "all".
+        results: the store or its folder; default ``results/<profile>`` of the project.
+        executor: "local" (sequential, this process), "ray", or an executor object.
+        device: "auto" (default: CUDA when present), "cpu", "cuda".
+        data: an in-memory dataset to use instead of loading (tests, synthetic data).
+        max_runs: train at most this many missing runs, then return (for slicing a long grid).
+        overrides: passed to :func:`lithm.experiments.expand` (e.g. ``epochs=3``, ``levels=(0, .3)``).
+
+    Returns:
+        A pandas DataFrame with one row per run of the grid that is stored (see
+        :func:`summary_table`). Raises :class:`GridFailed` after storing the others if runs failed.
+    """
+    get_profile(profile)
+    store = results if isinstance(results, ResultsStore) else ResultsStore(
+        results or results_dir(profile)
+    )  # fmt: skip
+    configs = grid(experiment, profile, dataset, **overrides)
+    todo = store.missing(configs)
+    if max_runs is not None:
+        todo = todo[:max_runs]
+    if todo and data is None:
+        for ds in sorted({c.dataset for c in todo}):
+            load_dataset(ds, data_dir)  # fail fast, with the clear message, before any training
+    job = RunJob(
+        data_dir=None if data_dir is None else str(data_dir), device=device,
+        checkpoint_dir=str(cache_dir() / "checkpoints"), data=data,
+    )  # fmt: skip
+    runner = make_executor(executor, **(executor_options or {}))
+    failures: dict[str, str] = {}
+    bar = tqdm(total=len(todo), disable=not progress, desc=f"{experiment} [{profile}]", unit="run")
+    t0 = time.time()
+    for config, outcome in runner.run(todo, job):
+        if isinstance(outcome, BaseException):
+            failures[config.run_id] = f"{type(outcome).__name__}: {outcome}"
+        else:
+            store.write(outcome)
+        bar.update(1)
+        bar.set_postfix(failed=len(failures), elapsed=f"{time.time() - t0:.0f}s")
+    bar.close()
+    if failures:
+        raise GridFailed(failures)
+    return summary_table(store, configs)
+
+
+def summary_table(store: ResultsStore, configs: list[RunConfig]):
+    """One row per stored run of ``configs``: its configuration and final/best accuracies."""
+    import pandas as pd
+
+    rows = []
+    for config in configs:
+        record = store.load(config)
+        if record is None:
+            continue
+        row = config.to_dict()
+        row["run_id"] = config.run_id
+        summary = record["summary"]
+        row["epochs_run"] = summary.get("epochs_run")
+        row["seconds"] = summary.get("seconds")
+        for key, value in summary.get("final", {}).items():
+            row[f"final_{key}"] = value
+        for key, value in summary.get("best", {}).items():
+            row[f"best_{key}"] = value
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def status(profile: str, results: str | Path | None = None) -> list[dict]:
+    """Per experiment and dataset of ``profile``: how many runs are done, missing, and their time."""
+    from lithm.experiments import EXPERIMENTS
+
+    store = ResultsStore(results or results_dir(profile))
+    rows = []
+    for name in EXPERIMENTS:
+        for ds in DATASETS:
+            configs = expand(name, profile, ds)
+            done = [store.load(c) for c in configs]
+            finished = [r for r in done if r is not None]
+            rows.append(
+                {
+                    "experiment": name, "dataset": ds, "runs": len(configs),
+                    "done": len(finished), "missing": len(configs) - len(finished),
+                    "hours": sum(r["summary"].get("seconds", 0.0) for r in finished) / 3600,
+                }
+            )  # fmt: skip
+    return rows

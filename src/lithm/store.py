@@ -1,0 +1,166 @@
+"""The results store: a folder of small JSON files, one per finished run, written atomically.
+
+Each file ``<run_id>.json`` holds the run's configuration, per-epoch history, summary and provenance
+(see :func:`lithm.train.train`). The store is tracked in git so that the book builds from it without
+retraining. A truncated or unreadable file is reported, moved aside (never deleted: nothing computed is
+lost) and its run counted as missing, so it is recomputed, never silently used.
+
+>>> import tempfile
+>>> from lithm.config import RunConfig
+>>> store = ResultsStore(tempfile.mkdtemp())
+>>> cfg = RunConfig(dataset="mnist", model="cnn", epochs=1)
+>>> store.has(cfg)
+False
+>>> _ = store.write({"config": cfg.to_dict(), "run_id": cfg.run_id, "history": [], "summary": {}})
+>>> store.has(cfg), len(store)
+(True, 1)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+from lithm.config import RunConfig
+
+#: Where the committed results of each profile live, relative to the repository root.
+DEFAULT_ROOT = Path("results")
+
+
+class CorruptResultError(ValueError):
+    """A results file that cannot be read or does not describe the run its name says."""
+
+
+def git_commit(cwd: str | Path | None = None) -> str | None:
+    """The current git commit of the lithm checkout (with ``+dirty`` when modified), or None."""
+    here = Path(cwd) if cwd else Path(__file__).resolve().parent
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
+        )
+        if sha.returncode != 0:
+            return None
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", "src"],
+            cwd=here, capture_output=True, text=True, timeout=5,
+        )  # fmt: skip
+        return sha.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename: never half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+class ResultsStore:
+    """A folder of finished runs keyed by :attr:`RunConfig.run_id`.
+
+    Args:
+        root: the folder (created on first write). The book's profile lives in
+            ``results/book``; by convention each profile has its own folder.
+    """
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        #: Files found unreadable in this session: (path, reason, where it was moved).
+        self.problems: list[tuple[str, str, str]] = []
+
+    def __repr__(self) -> str:
+        return f"ResultsStore({str(self.root)!r})"
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self._files())
+
+    def path(self, config: RunConfig) -> Path:
+        """The file that holds (or will hold) ``config``'s result."""
+        return self.root / f"{config.run_id}.json"
+
+    def _files(self) -> Iterator[Path]:
+        if self.root.is_dir():
+            yield from sorted(self.root.glob("*.json"))
+
+    def _read(self, path: Path) -> dict:
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise CorruptResultError(f"{path}: not readable JSON ({exc})") from exc
+        if not isinstance(record, dict) or not {"config", "history", "summary"} <= set(record):
+            raise CorruptResultError(f"{path}: missing config, history or summary")
+        try:
+            config = RunConfig.from_dict(record["config"])
+        except (TypeError, ValueError) as exc:
+            raise CorruptResultError(f"{path}: invalid configuration ({exc})") from exc
+        if path.stem != config.run_id:
+            raise CorruptResultError(f"{path}: holds run {config.run_id}, not {path.stem}")
+        return record
+
+    def _quarantine(self, path: Path, reason: str) -> None:
+        """Move an unreadable file aside so that its run is recomputed; keep it for inspection."""
+        target = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+        try:
+            os.replace(path, target)
+        except OSError:
+            target = path
+        self.problems.append((str(path), reason, str(target)))
+        warnings.warn(
+            f"results file {path} is unreadable ({reason}); moved to {target.name} and its run "
+            "will be recomputed. Restore it from git (git checkout -- <file>) if it was committed.",
+            stacklevel=3,
+        )
+
+    def load(self, config: RunConfig) -> dict | None:
+        """The stored record of ``config``, or None when missing (or found corrupt and set aside)."""
+        path = self.path(config)
+        if not path.exists():
+            return None
+        try:
+            record = self._read(path)
+        except CorruptResultError as exc:
+            self._quarantine(path, str(exc))
+            return None
+        if record["config"] != config.to_dict():
+            self._quarantine(path, "configuration does not match its file name")
+            return None
+        return record
+
+    def has(self, config: RunConfig) -> bool:
+        """Whether a readable, finished result of ``config`` is stored."""
+        record = self.load(config)
+        return record is not None and record["summary"].get("finished", True)
+
+    def write(self, record: dict) -> Path:
+        """Store a finished run's record atomically; returns its path."""
+        config = RunConfig.from_dict(record["config"])
+        path = self.path(config)
+        atomic_write_text(path, json.dumps(record, indent=1, sort_keys=True) + "\n")
+        return path
+
+    def records(self) -> Iterator[dict]:
+        """Every readable record; unreadable files are reported, set aside and skipped."""
+        for path in self._files():
+            try:
+                yield self._read(path)
+            except CorruptResultError as exc:
+                self._quarantine(path, str(exc))
+
+    def missing(self, configs) -> list[RunConfig]:
+        """The configurations of ``configs`` that have no finished result yet, in order."""
+        return [c for c in configs if not self.has(c)]
