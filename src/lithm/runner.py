@@ -49,8 +49,17 @@ class RunJob:
         data = self.data if self.data is not None and self.data.name == config.dataset else None
         return train(
             config, data=data, data_dir=self.data_dir, device=self.device, progress=False,
-            checkpoint_dir=self.checkpoint_dir,
+            checkpoint_dir=self.checkpoint_dir, keep_kernels=keeps_kernels(config),
         )  # fmt: skip
+
+
+def keeps_kernels(config: RunConfig) -> bool:
+    """Whether a run's final first-layer kernels are kept: FCNs without masks, first fold only.
+
+    They are what the book's kernel grids show (§5.4); the initial kernels need not be kept since
+    they follow from the run's seed.
+    """
+    return config.model == "fcn" and config.connection_mode is None and config.fold == 0
 
 
 class LocalExecutor:

@@ -6,7 +6,9 @@ retraining. A truncated or unreadable file is reported, moved aside (never delet
 lost) and its run counted as missing, so it is recomputed, never silently used.
 
 >>> import tempfile
->>> from lithm.config import RunConfig
+>>> import numpy as np
+
+from lithm.config import RunConfig
 >>> store = ResultsStore(tempfile.mkdtemp())
 >>> cfg = RunConfig(dataset="mnist", model="cnn", epochs=1)
 >>> store.has(cfg)
@@ -26,6 +28,8 @@ import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+
+import numpy as np
 
 from lithm.config import RunConfig
 
@@ -147,11 +151,41 @@ class ResultsStore:
         return record is not None and record["summary"].get("finished", True)
 
     def write(self, record: dict) -> Path:
-        """Store a finished run's record atomically; returns its path."""
+        """Store a finished run's record atomically; returns its path.
+
+        Arrays under ``record["artifacts"]`` (e.g. final kernels) go to
+        ``artifacts/<run_id>.npz`` beside the JSON file, written first, so that a record on
+        disk always has its artifacts.
+        """
+        record = dict(record)
+        artifacts = record.pop("artifacts", None)
         config = RunConfig.from_dict(record["config"])
+        if artifacts:
+            target = self.artifact_path(config)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".npz")
+            os.close(fd)
+            np.savez_compressed(tmp, **artifacts)
+            os.replace(tmp, target)
+            record["artifact_files"] = sorted(artifacts)
         path = self.path(config)
         atomic_write_text(path, json.dumps(record, indent=1, sort_keys=True) + "\n")
         return path
+
+    def artifact_path(self, config: RunConfig) -> Path:
+        """The ``.npz`` file holding a run's arrays (final first-layer kernels)."""
+        return self.root / "artifacts" / f"{config.run_id}.npz"
+
+    def kernels(self, config: RunConfig):
+        """The stored final first-layer kernels of ``config`` as a float32 array, or None.
+
+        Layout ``(out_h, out_w, out_channels, in_channels, kh, kw)``, as ``FreeConv2d.kernels()``.
+        """
+        path = self.artifact_path(config)
+        if not path.exists():
+            return None
+        with np.load(path) as arrays:
+            return arrays["kernels"].astype(np.float32)
 
     def records(self) -> Iterator[dict]:
         """Every readable record; unreadable files are reported, set aside and skipped."""

@@ -42,6 +42,7 @@ from lithm.config import RunConfig
 from lithm.data import ImageData, load_dataset, split, to_float
 from lithm.metrics import filter_distance
 from lithm.models import build_model
+from lithm.probes import run_probes
 
 #: The evaluation sets scored after every epoch, in the column names of the authors' CSV (FACTS §9).
 EVAL_SETS = ("translation", "noise", "rotation", "edge_noise", "swap")
@@ -84,6 +85,7 @@ def evaluate(model, images, labels, transform=None, generator=None, batch=EVAL_B
 
     >>> import torch
     >>> from lithm.models import build_model
+from lithm.probes import run_probes
     >>> x = torch.zeros(4, 1, 28, 28, dtype=torch.uint8); y = torch.zeros(4, dtype=torch.long)
     >>> loss, acc = evaluate(build_model("mnist", "cnn"), x, y)
     >>> 0.0 <= acc <= 1.0
@@ -135,6 +137,7 @@ def train(
     progress: bool = True,
     checkpoint_dir: str | Path | None = None,
     stop_after: int | None = None,
+    keep_kernels: bool = False,
 ) -> dict:
     """Train one run and return its record: configuration, per-epoch history, summary, provenance.
 
@@ -147,12 +150,16 @@ def train(
             interrupted mid-way resumes from its last finished epoch with an identical history
             (on CPU). The checkpoint is removed when the run finishes.
         stop_after: stop (without finishing) after this many epochs in total; for tests of resuming.
+        keep_kernels: for free convolutions, return the final first-layer kernels under
+            ``record["artifacts"]["kernels"]`` (float16 array, layout of ``FreeConv2d.kernels()``);
+            the results store saves them beside the record (:meth:`ResultsStore.write`).
 
     Returns:
         A JSON-serialisable dict with keys ``config``, ``history`` (one dict per epoch with
         ``acc``, ``loss``, ``val_acc``, ``val_loss``, the five transformed accuracies and, for FCNs,
         the filter distances), ``initial`` (distances before training), ``summary`` and
-        ``provenance``. ``summary["finished"]`` is False only when ``stop_after`` cut the run short.
+        ``provenance``; finished runs also carry ``probes`` (:func:`lithm.probes.run_probes`).
+        ``summary["finished"]`` is False only when ``stop_after`` cut the run short.
     """
     dev = pick_device(device)
     started = time.time()
@@ -259,7 +266,14 @@ def train(
     finished = len(history) >= config.epochs or stopped_early
     if finished and ckpt is not None and ckpt.exists():
         ckpt.unlink()
+    extra: dict = {}
+    if finished:
+        extra["probes"] = run_probes(model, x_val, y_val)
+        if keep_kernels and hasattr(model.first_layer, "kernels"):
+            kernels = model.first_layer.kernels().detach().to("cpu", torch.float16).numpy()
+            extra["artifacts"] = {"kernels": kernels}
     return {
+        **extra,
         "config": config.to_dict(),
         "run_id": config.run_id,
         "history": history,
