@@ -5,11 +5,17 @@ receptive fields as a convolution, but no weight sharing between positions. The 
 ``LocallyConnected2D`` (FACTS §4.2). Here the layer is written from scratch as
 
 1. patches: a strided view of the input, copied once into a ``(P, B, K)`` matrix stack
-   (P = out_h·out_w positions, K = in_channels·kh·kw patch length), then
+   (P = out_h·out_w positions, K = kh·kw·in_channels patch length), then
 2. one batched matrix product over positions, ``(P, B, K) @ (P, K, F) -> (P, B, F)``.
 
 There is no Python loop over positions and no broadcast-multiply-and-sum: the latter builds a
 ``(B, P, K, F)`` intermediate, gigabytes for the paper's CIFAR layer 2 (ANCHORS §3).
+
+Speed notes (measured with ``benchmarks/step_time.py``): the output stays position-major in
+memory, ``(P, B, F)``, and is returned as a permuted view; patches are flattened in
+``(y, x, c)`` order so that copying them reads runs of contiguous channels; and the gradient of the
+patch copy is accumulated by ``kh·kw`` strided additions in that same position-major layout,
+which is several times faster than autograd's generic ``unfold`` backward.
 
 Variable connection patterns (paper §4.2 and Appendix C, FACTS §8) are a fixed binary mask on the
 weights; :func:`connection_mask` builds it.
@@ -112,12 +118,57 @@ def connection_mask(
     if mode == "synapse":
         return torch.rand((P, K, F_), generator=generator) >= prob
     # "input": one keep/drop draw per input unit, shared by every kernel that covers it.
-    units = torch.rand((1, in_channels, height, width), generator=generator) >= prob
+    units = torch.rand((in_channels, height, width), generator=generator) >= prob
     # Padding cells carry no input; mark them present (their input is zero anyway).
     units = F.pad(units.float(), (pw, pw, ph, ph), value=1.0)
-    # (1, C, H, W) -> (1, K, P) -> (P, K) -> (P, K, F)
-    per_patch = F.unfold(units, (kh, kw), stride=(sh, sw))[0].t()
+    # The patch pattern of the forward pass: (C, H, W) -> (C, oh, ow, kh, kw)
+    # -> (oh, ow, kh, kw, C) -> (P, K)
+    per_patch = units.unfold(1, kh, sh).unfold(2, kw, sw).permute(1, 2, 3, 4, 0).reshape(P, K)
+    # (P, K) -> (P, K, F): every filter at a position sees the same absent inputs
     return (per_patch > 0.5).unsqueeze(-1).expand(P, K, F_).contiguous()
+
+
+class _Patches(torch.autograd.Function):
+    """Copy every ``kh×kw`` patch of ``x`` into a ``(P, B, K)`` stack, K in ``(y, x, c)`` order.
+
+    A custom backward because autograd's ``unfold`` backward is slow here; ours adds the patch
+    gradients back with one strided addition per kernel offset (kh·kw of them, not one per
+    position) into a position-major ``(H, W, B, C)`` buffer, the layout the previous free
+    convolution produced, so no transposing copy follows.
+    """
+
+    @staticmethod
+    def forward(ctx, x, kernel_size, stride, output_size):
+        B, C, H, W = x.shape
+        kh, kw = kernel_size
+        sh, sw = stride
+        oh, ow = output_size
+        # Strided view, no copy: (B, C, H, W) -> (B, C, oh, ow, kh, kw) -> (oh, ow, B, kh, kw, C)
+        view = x.unfold(2, kh, sh).unfold(3, kw, sw).permute(2, 3, 0, 4, 5, 1)
+        # The one im2col copy: -> (P, B, K)
+        cols = x.new_empty(oh * ow, B, kh * kw * C)
+        cols.view(oh, ow, B, kh, kw, C).copy_(view)
+        ctx.shape = (B, C, H, W)
+        ctx.geometry = (kernel_size, stride, output_size)
+        return cols
+
+    @staticmethod
+    def backward(ctx, grad_cols):
+        if not ctx.needs_input_grad[0]:
+            return None, None, None, None
+        B, C, H, W = ctx.shape
+        (kh, kw), (sh, sw), (oh, ow) = ctx.geometry
+        # (P, B, K) -> (oh, ow, B, kh, kw, C)
+        grad = grad_cols.reshape(oh, ow, B, kh, kw, C)
+        grad_x = grad_cols.new_zeros(H, W, B, C)  # position-major
+        for u in range(kh):  # a loop over kernel offsets, not over positions
+            for v in range(kw):
+                # input rows u, u + sh, ... and columns v, v + sw, ... saw offset (u, v)
+                grad_x[u : u + sh * (oh - 1) + 1 : sh, v : v + sw * (ow - 1) + 1 : sw] += grad[
+                    :, :, :, u, v
+                ]
+        # (H, W, B, C) -> (B, C, H, W), a view
+        return grad_x.permute(2, 3, 0, 1), None, None, None
 
 
 class FreeConv2d(nn.Module):
@@ -130,10 +181,10 @@ class FreeConv2d(nn.Module):
 
     Parameters (P = out_h·out_w positions, K = in_channels·kh·kw, F = out_channels):
 
-    - ``weight``: shape ``(P, K, F)``: position-major (row-major over the output grid), and each
-      patch is flattened in ``(c, y, x)`` order, like ``nn.Conv2d.weight[f].flatten()``. This is
-      the layout of the batched matrix product, so no copy is needed. (Keras flattens a patch in
-      ``(y, x, c)`` order; :meth:`kernels` gives a layout-independent view.)
+    - ``weight``: shape ``(P, K, F)``: position-major (row-major over the output grid), each
+      patch flattened in ``(y, x, c)`` order. This is exactly Keras' implementation-1
+      ``LocallyConnected2D`` kernel (FACTS §4.2) and the layout of the batched matrix product.
+      :meth:`kernels` gives a ``nn.Conv2d``-like view.
     - ``bias``: ``"untied"`` (default; one bias per position and filter, as in Keras and the paper,
       FACTS §4.2), shape ``(F, out_h, out_w)``; ``"tied"``, one per filter, shape ``(F,)``; or
       ``None``. Biases start at zero (Keras default, FACTS §3).
@@ -279,17 +330,13 @@ class FreeConv2d(nn.Module):
                 f"FreeConv2d expects input of shape (B, {C}, {H}, {W}), got {tuple(x.shape)}"
             )
         B = x.shape[0]
-        kh, kw = self.kernel_size
-        sh, sw = self.stride
         oh, ow = self.output_size
         P, K, F_ = self.weight.shape
         if self.padding != (0, 0):
             ph, pw = self.padding
             x = F.pad(x, (pw, pw, ph, ph))  # (B, C, H, W) -> (B, C, H + 2ph, W + 2pw)
-        # Patches as a strided view (no copy): (B, C, H, W) -> (B, C, oh, ow, kh, kw)
-        patches = x.unfold(2, kh, sh).unfold(3, kw, sw)
-        # One im2col copy, position-major: -> (oh, ow, B, C, kh, kw) -> (P, B, K)
-        cols = patches.permute(2, 3, 0, 1, 4, 5).reshape(P, B, K)
+        # (B, C, H, W) -> (P, B, K), one copy, patches flattened in (y, x, c) order
+        cols = _Patches.apply(x, self.kernel_size, self.stride, self.output_size)
         weight = self.masked_weight()  # (P, K, F)
         if self.bias is None:
             out = torch.bmm(cols, weight)  # (P, B, K) @ (P, K, F) -> (P, B, F)
@@ -319,9 +366,9 @@ class FreeConv2d(nn.Module):
         """
         oh, ow = self.output_size
         kh, kw = self.kernel_size
-        # (P, K, F) -> (oh, ow, C, kh, kw, F) -> (oh, ow, F, C, kh, kw)
-        grid = self.weight.view(oh, ow, self.in_channels, kh, kw, self.out_channels)
-        return grid.permute(0, 1, 5, 2, 3, 4)
+        # (P, K, F) -> (oh, ow, kh, kw, C, F) -> (oh, ow, F, C, kh, kw)
+        grid = self.weight.view(oh, ow, kh, kw, self.in_channels, self.out_channels)
+        return grid.permute(0, 1, 5, 4, 2, 3)
 
     @classmethod
     def from_conv(
@@ -364,8 +411,8 @@ class FreeConv2d(nn.Module):
         )
         P = layer.weight.shape[0]
         with torch.no_grad():
-            # (F, C, kh, kw) -> (F, K) -> (K, F) -> (P, K, F)
-            kernel = conv.weight.reshape(conv.out_channels, -1).t()
+            # (F, C, kh, kw) -> (kh, kw, C, F) -> (K, F) -> (P, K, F)
+            kernel = conv.weight.permute(2, 3, 1, 0).reshape(-1, conv.out_channels)
             layer.weight.copy_(kernel.unsqueeze(0).expand(P, -1, -1))
             if layer.bias is not None:
                 # (F,) -> (F, 1, 1), broadcast over positions when untied
