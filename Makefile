@@ -27,3 +27,6 @@ test: $(STAMP) lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/step_time.py
+
+# The book (Jupyter Book 1.x): targets live in book.mk.
+-include book.mk
