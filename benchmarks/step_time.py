@@ -5,7 +5,7 @@ A step is forward + cross-entropy + backward + Adam step at the paper's batch si
 ratio of at most 2x on MNIST and 3x on CIFAR-10. Not a test: timings depend on the machine and on
 whatever else runs on it.
 
-    python benchmarks/step_time.py --repeats 20 --device cpu --threads 2
+    python benchmarks/step_time.py --repeats 20 --device cpu --threads 2 [--adam fused]
 """
 
 from __future__ import annotations
@@ -27,13 +27,17 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def step_time(dataset: str, kind: str, device: torch.device, repeats: int, warmup: int):
+def step_time(
+    dataset: str, kind: str, device: torch.device, repeats: int, warmup: int, fused: bool = False
+):
     """Mean, median and min seconds per training step, and the parameter count, of one network."""
     arch = ARCHITECTURES[dataset]
     generator = torch.Generator().manual_seed(0)
     model = build_model(dataset, kind).to(device)
-    # Keras' Adam epsilon is 1e-7 (FACTS §3).
-    optimiser = torch.optim.Adam(model.parameters(), lr=arch.learning_rate, eps=1e-7)
+    # Keras' Adam epsilon is 1e-7 (FACTS §3). fused=None is PyTorch's default implementation.
+    optimiser = torch.optim.Adam(
+        model.parameters(), lr=arch.learning_rate, eps=1e-7, fused=True if fused else None
+    )
     loss_fn = nn.CrossEntropyLoss()
     x = torch.rand(arch.batch_size, *arch.input_shape, generator=generator).to(device)
     y = torch.randint(0, arch.classes, (arch.batch_size,), generator=generator).to(device)
@@ -62,7 +66,15 @@ def main(argv=None) -> None:
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps first")
     parser.add_argument("--device", default=None, help="cpu, cuda, … (default: cuda if present)")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
-    parser.add_argument("--datasets", nargs="+", default=list(ARCHITECTURES), help="subset")
+    parser.add_argument(
+        "--datasets", nargs="+", choices=list(ARCHITECTURES), default=list(ARCHITECTURES)
+    )
+    parser.add_argument(
+        "--adam",
+        choices=("default", "fused"),
+        default="default",
+        help="Adam implementation: PyTorch's default (as lithm.train uses) or fused=True",
+    )
     args = parser.parse_args(argv)
     if args.repeats < 1 or args.warmup < 0:
         parser.error("--repeats must be >= 1 and --warmup >= 0")
@@ -72,7 +84,7 @@ def main(argv=None) -> None:
 
     print(
         f"torch {torch.__version__}, device {device}, threads {torch.get_num_threads()}, "
-        f"{args.repeats} timed steps after {args.warmup} warm-up steps\n"
+        f"{args.repeats} timed steps after {args.warmup} warm-up steps, Adam {args.adam}\n"
     )
     print(
         "| dataset | batch | model | parameters | param. memory | mean step | median step "
@@ -85,7 +97,7 @@ def main(argv=None) -> None:
         medians, means = {}, {}
         for kind in ("cnn", "fcn"):
             mean, median, best, n_params = step_time(
-                dataset, kind, device, args.repeats, args.warmup
+                dataset, kind, device, args.repeats, args.warmup, args.adam == "fused"
             )
             means[kind], medians[kind] = mean, median
             # Parameters, gradients and Adam's two moments: four float32 copies.

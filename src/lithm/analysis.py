@@ -1,8 +1,8 @@
 """Tables and curves from the results store: our numbers beside the paper's, aggregated two ways.
 
-Every stored run (one fold of one model at one setting, :mod:`lithm.store`) becomes per-epoch rows of
-a tidy table (:func:`load_results`); the first-layer filter distances of free convolutions get their
-own long table (:func:`load_distances`, FACTS §6). From these:
+Every stored run (one fold of one model at one setting, :mod:`lithm.store`) becomes per-epoch rows
+of a tidy table (:func:`load_results`); the first-layer filter distances of free convolutions get
+their own long table (:func:`load_distances`, FACTS §6). From these:
 
 - :func:`authors_table` aggregates the authors' way: the median over **every epoch of every fold**
   (FACTS §9, §10.8). That is how the paper's Tables 1, 2 and B.1–B.3 were made, so it is the way to
@@ -22,8 +22,8 @@ own long table (:func:`load_distances`, FACTS §6). From these:
 1   cnn    0.1        0.98
 2   fcn    0.0        0.96
 3   fcn    0.1        0.97
->>> scale_label(frame)
-'reduced scale: 2 of 5 folds, 600-image subset, 3 epochs (paper: 5 folds, 70,000 images, up to 250 epochs)'
+>>> scale_label(frame).split(" (")[0]
+'reduced scale: 2 of 5 folds, 600-image subset, 3 epochs'
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ HISTORY_COLUMNS = (
     "swap", "dist_1", "dist_4", "cos_1", "cos_4", "seconds",
 )  # fmt: skip
 _RESULT_COLUMNS = (*CONFIG_COLUMNS, "run_id", "device", "epoch", *HISTORY_COLUMNS)
-_DISTANCE_COLUMNS = (*CONFIG_COLUMNS, "run_id", "epoch", "radius", "metric", "value")
+_DISTANCE_COLUMNS = (*CONFIG_COLUMNS, "run_id", "device", "epoch", "radius", "metric", "value")
 #: Table metric names (the paper's) -> history columns. "train" is the running accuracy on the
 #: augmented training batches (Keras' "acc"), "validation" the clean held-out fold.
 METRICS = {
@@ -159,7 +159,7 @@ def load_results(source) -> pd.DataFrame:
             is reported with a warning, set aside by the store and skipped.
 
     >>> frame = load_results(demo_records())
-    >>> len(frame), frame["epoch"].max()
+    >>> len(frame), int(frame["epoch"].max())
     (24, 3)
     >>> load_results([]).empty
     True
@@ -180,7 +180,8 @@ def load_results(source) -> pd.DataFrame:
 def load_distances(source) -> pd.DataFrame:
     """Return the first-layer filter distances of every free-convolution run, in long form.
 
-    One row per (run, epoch, radius, metric) with the RunConfig columns, ``run_id``, ``epoch``,
+    One row per (run, epoch, radius, metric) with the RunConfig columns, ``run_id``, ``device``,
+    ``epoch``,
     ``radius`` (1 or 4), ``metric`` ("euclidean" or "cosine", the latter a cosine *distance*) and
     ``value`` (FACTS §6). Epoch 0 is the initial weights; epoch e is after e epochs of training.
 
@@ -189,13 +190,14 @@ def load_distances(source) -> pd.DataFrame:
     one epoch short.
 
     >>> d = load_distances(demo_records())
-    >>> sorted(d["epoch"].unique()), sorted(d["radius"].unique()), sorted(d["metric"].unique())
-    ([0, 1, 2, 3], [1, 4], ['cosine', 'euclidean'])
+    >>> sorted(d["epoch"].unique().tolist()), sorted(d["metric"].unique().tolist())
+    ([0, 1, 2, 3], ['cosine', 'euclidean'])
     """
     rows = []
     for record in _records(source):
         config = _config_row(record)
         run_id = record.get("run_id") or RunConfig.from_dict(record["config"]).run_id
+        device = (record.get("provenance") or {}).get("device")
         steps = [(0, record.get("initial") or {})]
         steps += [(entry["epoch"], entry) for entry in record.get("history", [])]
         for epoch, values in steps:
@@ -205,8 +207,8 @@ def load_distances(source) -> pd.DataFrame:
                     if value is None or (isinstance(value, float) and math.isnan(value)):
                         continue
                     rows.append(
-                        {**config, "run_id": run_id, "epoch": int(epoch), "radius": radius,
-                         "metric": metric, "value": float(value)}
+                        {**config, "run_id": run_id, "device": device, "epoch": int(epoch),
+                         "radius": radius, "metric": metric, "value": float(value)}
                     )  # fmt: skip
     frame = _frame(rows, _DISTANCE_COLUMNS)
     if not frame.empty:
@@ -250,7 +252,7 @@ def runs_of(frame: pd.DataFrame, experiment: str, *, level: float | None = None)
     Works on :func:`load_results` and :func:`load_distances` frames alike.
 
     >>> frame = load_results(demo_records())
-    >>> sorted(runs_of(frame, "noise")["level"].unique())  # the shared 0 % runs only
+    >>> sorted(runs_of(frame, "noise")["level"].unique().tolist())  # the shared 0 % runs only
     [0.0]
     """
     exp = get_experiment(experiment)
@@ -292,6 +294,18 @@ def _keys(experiment: str) -> list[str]:
     return ["model", "level"]
 
 
+_MODE_ORDER = ("none", "synapse", "input")
+
+
+def _ordered(table: pd.DataFrame, experiment: str) -> pd.DataFrame:
+    """Connection settings in reading order: no mask, then the paper's mask, then the code's."""
+    if table.empty or not get_experiment(experiment).connection_modes:
+        return table
+    rank = table["connection_mode"].map({m: i for i, m in enumerate(_MODE_ORDER)}).fillna(9)
+    table = table.assign(_rank=rank).sort_values(["model", "level", "_rank", "connection_prob"])
+    return table.drop(columns="_rank").reset_index(drop=True)
+
+
 def _metric_columns(metrics) -> dict[str, str]:
     out = {}
     for name in metrics:
@@ -322,7 +336,7 @@ def authors_table(
     ``translation``, …), ``n_folds`` and ``n_rows`` (epochs × folds pooled).
 
     >>> t = authors_table(load_results(demo_records()), "translation", "mnist")
-    >>> t.attrs["way"], t.loc[0, "n_rows"]
+    >>> t.attrs["way"], int(t.loc[0, "n_rows"])
     ('authors', 6)
     """
     columns = _metric_columns(metrics)
@@ -339,7 +353,7 @@ def authors_table(
         table["n_rows"] = grouped.size()
         table = table.reset_index()
         table.insert(0, "dataset", canonical_dataset(dataset))
-        table = table[out_columns]
+        table = _ordered(table[out_columns], experiment)
     table.attrs.update(way="authors", caption=f"{WAYS['authors']}; {scale_label(sub)}")
     return table
 
@@ -375,14 +389,8 @@ def fold_table(
     its median and ``<metric>_min``, ``<metric>_max`` across folds.
 
     >>> t = fold_table(load_results(demo_records()), "translation", "mnist", epoch="final")
-    >>> t[["model", "level", "validation", "validation_min", "validation_max", "n_folds"]].iloc[0]
-    model                  cnn
-    level                  0.0
-    validation           0.985
-    validation_min        0.98
-    validation_max        0.99
-    n_folds                  2
-    Name: 0, dtype: object
+    >>> t.loc[0, ["validation", "validation_min", "validation_max"]].astype(float).tolist()
+    [0.98, 0.975, 0.985]
     """
     if epoch not in ("final", "best"):
         raise ValueError(f"unknown epoch choice {epoch!r}; valid values: 'final', 'best'")
@@ -404,7 +412,7 @@ def fold_table(
             parts[f"{name}_max"] = grouped[column].max()
         table = pd.DataFrame(parts).reset_index()
         table.insert(0, "dataset", canonical_dataset(dataset))
-        table = table[out_columns]
+        table = _ordered(table[out_columns], experiment)
     table.attrs.update(way=epoch, caption=f"{WAYS[epoch]}; {scale_label(sub)}")
     return table
 
@@ -433,7 +441,8 @@ def comparison_table(
             :func:`fold_table`).
         decimals: round ``ours`` (and its spread) to this many decimals; the difference is computed
             from the rounded value, so it always equals ours − paper as printed. None: no rounding.
-        wide: pivot to one row per (dataset, level[, setting]) and columns (metric, model, quantity).
+        wide: pivot to one row per (dataset, level[, setting]) and columns
+            (metric, model, quantity).
 
     >>> t = comparison_table(load_results(demo_records()), "translation", datasets=["mnist"])
     >>> t.query("model == 'cnn' and level == 0.1 and metric == 'validation'")[
@@ -496,9 +505,14 @@ def comparison_table(
     if wide:
         quantities = ["ours", *spread, *paper_cols[:2]]
         index = ["dataset", "level", *(_CONNECTION_KEYS if not has_paper else ())]
+        if not has_paper:  # keep the reading order of the settings through the pivot
+            mode = pd.Categorical(long["connection_mode"], categories=_MODE_ORDER, ordered=True)
+            long = long.assign(connection_mode=mode)
         long = long.set_index([*index, "metric", "model"])[quantities].unstack(["metric", "model"])
         long.columns = long.columns.reorder_levels([1, 2, 0])
-        long = long.sort_index(axis=1, level=[0, 1], sort_remaining=False)
+        models = [m for m in ("cnn", "fcn") if m in set(long.columns.get_level_values(1))]
+        order = pd.MultiIndex.from_product([list(columns), models, quantities])
+        long = long.reindex(columns=[c for c in order if c in long.columns])
     long.attrs.update(way=way, caption=f"{WAYS[way]}; {scale}")
     return long
 
@@ -529,8 +543,8 @@ def scale_label(frame: pd.DataFrame) -> str:
     images, up to 250 / 500 epochs with early stopping). "paper scale" only when every one of these
     matches the paper; "CPU scale" when every run was computed on a CPU; else "reduced scale".
 
-    >>> scale_label(load_results(demo_records()))
-    'reduced scale: 2 of 5 folds, 600-image subset, 3 epochs (paper: 5 folds, 70,000 images, up to 250 epochs)'
+    >>> scale_label(load_results(demo_records())).split(" (")[0]
+    'reduced scale: 2 of 5 folds, 600-image subset, 3 epochs'
     >>> scale_label(load_results([]))
     'no runs'
     """
@@ -551,7 +565,8 @@ def scale_label(frame: pd.DataFrame) -> str:
         images = "mixed subsets and full data"
     else:
         images = f"{_span(subsets, '{:,}')}-image subset"
-    epochs = f"{_span(frame['epochs'].astype(int))} epochs"
+    epochs = _span(frame["epochs"].astype(int))
+    epochs = f"{epochs} {'epoch' if epochs == '1' else 'epochs'}"
     patience = {None if _isnan(p) or p is None else int(p) for p in frame["patience"]}
     if patience != {None}:
         epochs = f"up to {epochs}, patience {_span(patience)}"
@@ -580,8 +595,9 @@ def scale_label(frame: pd.DataFrame) -> str:
 def provenance_summary(source) -> dict:
     """Return where, when and with what the stored runs were computed.
 
-    Keys: ``runs``, ``compute_hours`` (sum of wall-clock times; the epoch times when a record has no
-    provenance), ``devices`` (device → number of runs), ``torch``, ``lithm`` and ``python`` versions,
+    Keys: ``runs``, ``compute_hours`` (sum of wall-clock times; the epoch times when a record has
+    no provenance), ``devices`` (device → number of runs), ``torch``, ``lithm`` and ``python``
+    versions,
     ``git_commits`` (a ``+dirty`` suffix marks uncommitted changes), ``first_started`` and
     ``last_ended`` (UTC, ISO 8601).
 
@@ -649,7 +665,7 @@ def curves(
 
     >>> c = curves(load_results(demo_records()), "translation", "mnist", "validation")
     >>> c.query("model == 'cnn' and level == 0.0")[["epoch", "mean", "n"]].to_numpy().tolist()
-    [[1.0, 0.96, 2.0], [2.0, 0.97, 2.0], [3.0, 0.985, 2.0]]
+    [[1.0, 0.96, 2.0], [2.0, 0.97, 2.0], [3.0, 0.98, 2.0]]
     """
     column = METRICS.get(metric, metric)
     if column not in frame.columns or column in CONFIG_COLUMNS:
@@ -668,7 +684,7 @@ def distance_curves(
     ``distances`` comes from :func:`load_distances`; epoch 0 is before training (FACTS §6).
 
     >>> d = distance_curves(load_distances(demo_records()), "translation", "mnist")
-    >>> sorted(d["radius"].unique()), int(d["epoch"].min())
+    >>> sorted(d["radius"].unique().tolist()), int(d["epoch"].min())
     ([1, 4], 0)
     """
     if metric not in _DISTANCE_METRICS.values():
@@ -684,51 +700,60 @@ def distance_curves(
 # ------------------------------------------------------------------------------------------------
 
 
-def demo_records(epochs: int = 3, folds: int = 2) -> list[dict]:
+_DEMO_INITIAL = {"dist_1": 0.1, "dist_4": 0.11, "cos_1": 1.0, "cos_4": 1.0}
+
+
+def demo_records(epochs: int = 3, folds: int = 2, connections: bool = False) -> list[dict]:
     """Return a few hand-made records with simple numbers, for examples and tests (not results).
 
     MNIST, CNN and FCN, translation levels 0 and 0.1, ``folds`` of 5 folds, ``epochs`` epochs, a
-    600-image subset. Clean validation accuracy is 0.95 + 0.01·epoch + 0.01·level·10 − 0.01·[fcn],
-    plus 0.005·(epoch == last)·(−1)^fold; FCN records carry filter distances.
+    600-image subset. Clean validation accuracy is 0.95 + 0.01·epoch + level·0.1 − 0.01·[fcn],
+    plus 0.005·(−1)^fold at the last epoch; FCN records carry filter distances. With
+    ``connections=True`` only FCNs at translation level 0.3 are made: unmasked, and with synapse and
+    input masks at probability 0.5.
 
     >>> len(demo_records()), demo_records()[0]["config"]["model"]
     (8, 'cnn')
+    >>> len(demo_records(connections=True))
+    6
     """
+    if connections:
+        grid = [("fcn", 0.3, mode, 0.5 if mode else 0.0) for mode in (None, "synapse", "input")]
+    else:
+        grid = [(model, level, None, 0.0) for model in ("cnn", "fcn") for level in (0.0, 0.1)]
     records = []
-    for model in ("cnn", "fcn"):
-        for level in (0.0, 0.1):
-            for fold in range(folds):
-                config = RunConfig(
-                    dataset="mnist", model=model, augmentation="translation", level=level,
-                    fold=fold, subset=600, epochs=epochs, patience=None,
-                )  # fmt: skip
-                history = []
-                for epoch in range(1, epochs + 1):
-                    val = 0.95 + 0.01 * epoch + 0.1 * level - 0.01 * (model == "fcn")
-                    if epoch == epochs:
-                        val += 0.005 * (-1) ** fold
-                    row = {
-                        "epoch": epoch, "loss": 1.0 / epoch, "acc": round(val + 0.02, 6),
-                        "val_loss": 1.0 / epoch, "val_acc": round(val, 6),
-                        "translation": round(val - 0.5 + level, 6), "noise": round(val - 0.1, 6),
-                        "rotation": round(val - 0.3, 6), "edge_noise": round(val - 0.1, 6),
-                        "swap": round(val - 0.5, 6), "seconds": 1.0,
-                    }  # fmt: skip
-                    if model == "fcn":
-                        dist = 0.1 + 0.01 * epoch * (0.5 - level * 5)
-                        row.update(dist_1=dist, dist_4=dist + 0.01, cos_1=1.0, cos_4=1.0)
-                    history.append(row)
-                initial = {"dist_1": 0.1, "dist_4": 0.11, "cos_1": 1.0, "cos_4": 1.0}
-                records.append(
-                    {
-                        "config": config.to_dict(), "run_id": config.run_id, "history": history,
-                        "initial": initial if model == "fcn" else {},
-                        "summary": {"epochs_run": epochs, "finished": True},
-                        "provenance": {
-                            "device": "demo", "torch": "demo", "wall_seconds": 1.0 * epochs,
-                            "started": "2020-01-01T00:00:00Z", "ended": "2020-01-01T00:01:00Z",
-                        },
-                    }
-                )  # fmt: skip
+    for model, level, mode, prob in grid:
+        for fold in range(folds):
+            config = RunConfig(
+                dataset="mnist", model=model, augmentation="translation", level=level,
+                connection_mode=mode, connection_prob=prob, fold=fold, subset=600,
+                epochs=epochs, patience=None,
+            )  # fmt: skip
+            history = []
+            for epoch in range(1, epochs + 1):
+                val = 0.95 + 0.01 * epoch + 0.1 * level - 0.01 * (model == "fcn") - 0.1 * prob
+                if epoch == epochs:
+                    val += 0.005 * (-1) ** fold
+                row = {
+                    "epoch": epoch, "loss": 1.0 / epoch, "acc": round(val + 0.004, 6),
+                    "val_loss": 1.0 / epoch, "val_acc": round(val, 6),
+                    "translation": round(val - 0.5 + level, 6), "noise": round(val - 0.1, 6),
+                    "rotation": round(val - 0.3, 6), "edge_noise": round(val - 0.1, 6),
+                    "swap": round(val - 0.5, 6), "seconds": 1.0,
+                }  # fmt: skip
+                if model == "fcn":
+                    dist = 0.1 + 0.01 * epoch * (0.5 - level * 5)
+                    row.update(dist_1=dist, dist_4=dist + 0.01, cos_1=1.0, cos_4=1.0)
+                history.append(row)
+            prov = {
+                "device": "demo", "torch": "demo", "wall_seconds": 1.0 * epochs,
+                "started": "2020-01-01T00:00:00Z", "ended": "2020-01-01T00:01:00Z",
+            }  # fmt: skip
+            records.append(
+                {
+                    "config": config.to_dict(), "run_id": config.run_id, "history": history,
+                    "initial": dict(_DEMO_INITIAL) if model == "fcn" else {},
+                    "summary": {"epochs_run": epochs, "finished": True}, "provenance": prov,
+                }
+            )  # fmt: skip
     return records
-

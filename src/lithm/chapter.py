@@ -1,8 +1,9 @@
 """Helpers for the book's chapters: check papermill parameters, fetch results, label their scale.
 
-Every chapter starts with a cell tagged ``parameters`` and then calls :func:`check_parameters`, which
-stops with a clear message on a bad value. :func:`ensure_results` returns the per-epoch results of an
-experiment at the chapter's profile, training what is missing when the profile asks for it:
+Every chapter starts with a cell tagged ``parameters`` and then calls
+:func:`check_parameters`, which stops with a clear message on a bad value.
+:func:`ensure_results` returns the per-epoch results of an experiment at the chapter's
+profile, training what is missing when the profile asks for it:
 
 - ``smoke``: trains the few missing runs at once (seconds), so a chapter can be checked anywhere;
 - ``book``: reads the committed store ``results/book`` and never trains by default (the book

@@ -1,7 +1,8 @@
 """One training run as a frozen, hashable configuration with a stable identifier.
 
 A run is everything that determines a training's result: dataset, model kind, training augmentation,
-connection pattern, cross-validation fold, scale (subset, epochs) and optimiser settings (FACTS §2–§3).
+connection pattern, cross-validation fold, scale (subset, epochs) and optimiser settings
+(FACTS §2–§3).
 Two runs with the same content have the same :attr:`RunConfig.run_id`, so the results store can tell
 what is already done, whichever experiment asked for it (the 0 % runs are shared by the translation,
 noise, edge-noise and rotation experiments exactly as in the authors' analysis, FACTS §9).
@@ -28,7 +29,12 @@ INITS = ("keras", "conv")
 # Fields that change how long a run trains or how much it scores, not what it trains.
 _SCALE_ONLY = ("epochs", "patience", "eval_size")
 
-_DATASET_ALIASES = {"mnist": "mnist", "cifar10": "cifar10", "cifar": "cifar10", "cifar-10": "cifar10"}
+_DATASET_ALIASES = {
+    "mnist": "mnist",
+    "cifar10": "cifar10",
+    "cifar": "cifar10",
+    "cifar-10": "cifar10",
+}
 
 
 def canonical_dataset(name: str) -> str:

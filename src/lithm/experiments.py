@@ -2,7 +2,8 @@
 
 An *experiment* is one part of the paper (which augmentation is trained, which models, which
 connection patterns); a *profile* is a scale (folds, subset, levels, epochs). ``expand`` crosses the
-two into the list of :class:`~lithm.config.RunConfig` to train. Everything here is data, defined once.
+two into the list of :class:`~lithm.config.RunConfig` to train. Everything here is data,
+defined once.
 
 - ``translation``: Tables 1–2, Figs. 3–4, the distances of Fig. 5, the swap accuracies of Fig. 6.
 - ``noise``, ``edge-noise``, ``rotation``: Tables B.1–B.3, Figs. B.6–B.7.
@@ -77,23 +78,38 @@ EXPERIMENTS: dict[str, Experiment] = {
     e.name: e
     for e in (
         Experiment(
-            "translation", "translation", ("cnn", "fcn"), "Tables 1–2, Figs. 3–6",
+            "translation",
+            "translation",
+            ("cnn", "fcn"),
+            "Tables 1–2, Figs. 3–6",
             description="CNN and FCN trained with random translations of 0–99 %.",
         ),
         Experiment(
-            "noise", "noise", ("cnn", "fcn"), "Table B.2, Fig. B.7",
+            "noise",
+            "noise",
+            ("cnn", "fcn"),
+            "Table B.2, Fig. B.7",
             description="Trained with Gaussian noise, σ = level (FACTS §5.2).",
         ),
         Experiment(
-            "edge-noise", "edge-noise", ("cnn", "fcn"), "Table B.1",
+            "edge-noise",
+            "edge-noise",
+            ("cnn", "fcn"),
+            "Table B.1",
             description="Trained with Gaussian noise on a 5-pixel frame (FACTS §5.3).",
         ),
         Experiment(
-            "rotation", "rotation", ("cnn", "fcn"), "Table B.3, Fig. B.6",
+            "rotation",
+            "rotation",
+            ("cnn", "fcn"),
+            "Table B.3, Fig. B.6",
             description="Trained with random rotations of ±int(level·360)° (FACTS §5.4).",
         ),
         Experiment(
-            "connections", "translation", ("fcn",), "Appendix C, Figs. C.1–C.2",
+            "connections",
+            "translation",
+            ("fcn",),
+            "Appendix C, Figs. C.1–C.2",
             connection_modes=("synapse", "input"),
             description="FCNs with absent connections, paper (synapse) and code (input) masks.",
         ),
@@ -106,7 +122,10 @@ PROFILES: dict[str, Profile] = {
         Profile(
             name="smoke",
             description="Every experiment in seconds: 2 folds (one trained), 480 images, 1 epoch.",
-            n_folds=2, folds=(0,), levels=(0.0, 0.5), connection_probs=(0.5,),
+            n_folds=2,
+            folds=(0,),
+            levels=(0.0, 0.5),
+            connection_probs=(0.5,),
             connection_level=0.3,
             scales={
                 "mnist": Scale(epochs=1, patience=None, batch_size=64, lr=1e-3, subset=480),
@@ -117,23 +136,33 @@ PROFILES: dict[str, Profile] = {
             name="book",
             description=(
                 "CPU scale for the book: 3 of 5 contiguous folds of a stratified subset, "
-                "6 levels, reduced epochs without early stopping."
+                "6 levels (4 for the other augmentations), 8 (MNIST) or 6 (CIFAR-10) epochs, "
+                "batch 128, no early stopping."
             ),
-            n_folds=5, folds=(0, 1, 2), levels=(0.0, 0.1, 0.2, 0.3, 0.5, 0.9),
-            connection_probs=(0.5, 0.8, 0.9, 0.99), connection_level=0.3,
-            levels_for={"edge-noise": (0.0, 0.1, 0.5, 0.9), "noise": (0.0, 0.1, 0.5, 0.9),
-                        "rotation": (0.0, 0.1, 0.5, 0.9)},
+            n_folds=5,
+            folds=(0, 1, 2),
+            levels=(0.0, 0.1, 0.2, 0.3, 0.5, 0.9),
+            connection_probs=(0.5, 0.8, 0.9, 0.99),
+            connection_level=0.3,
+            levels_for={
+                "edge-noise": (0.0, 0.1, 0.5, 0.9),
+                "noise": (0.0, 0.1, 0.5, 0.9),
+                "rotation": (0.0, 0.1, 0.5, 0.9),
+            },
             scales={
                 "mnist": Scale(epochs=8, patience=None, batch_size=128, lr=1e-3, subset=6000),
-                "cifar10": Scale(epochs=8, patience=None, batch_size=128, lr=1e-4, subset=6000),
+                "cifar10": Scale(epochs=6, patience=None, batch_size=128, lr=1e-4, subset=6000),
             },
         ),
         Profile(
             name="paper",
             description="The authors' protocol (FACTS §2–§3): 5 contiguous folds of train+test, "
             "11 levels, 250/500 epochs, patience 50/100.",
-            n_folds=5, folds=(0, 1, 2, 3, 4), levels=PAPER_LEVELS,
-            connection_probs=PAPER_CONNECTION_PROBS, connection_level=0.3,
+            n_folds=5,
+            folds=(0, 1, 2, 3, 4),
+            levels=PAPER_LEVELS,
+            connection_probs=PAPER_CONNECTION_PROBS,
+            connection_level=0.3,
             scales={
                 "mnist": Scale(epochs=250, patience=50, batch_size=256, lr=1e-3),
                 "cifar10": Scale(epochs=500, patience=100, batch_size=128, lr=1e-4),
@@ -146,7 +175,9 @@ PROFILES: dict[str, Profile] = {
 def get_experiment(name: str) -> Experiment:
     """The experiment called ``name``; the error lists the valid names."""
     if name not in EXPERIMENTS:
-        raise ValueError(f"unknown experiment {name!r}; valid experiments: {', '.join(EXPERIMENTS)}")
+        raise ValueError(
+            f"unknown experiment {name!r}; valid experiments: {', '.join(EXPERIMENTS)}"
+        )
     return EXPERIMENTS[name]
 
 
@@ -184,8 +215,13 @@ def expand(experiment: str, profile: str, dataset: str, **overrides) -> list[Run
             for fold in folds:
                 runs.append(
                     RunConfig(
-                        model="fcn", augmentation=exp.augmentation, level=conn_level,
-                        connection_mode=mode, connection_prob=prob, fold=fold, **base,
+                        model="fcn",
+                        augmentation=exp.augmentation,
+                        level=conn_level,
+                        connection_mode=mode,
+                        connection_prob=prob,
+                        fold=fold,
+                        **base,
                     )  # fmt: skip
                 )
     else:
@@ -194,8 +230,11 @@ def expand(experiment: str, profile: str, dataset: str, **overrides) -> list[Run
                 for fold in folds:
                     runs.append(
                         RunConfig(
-                            model=model, augmentation=exp.augmentation, level=level,
-                            fold=fold, **base,
+                            model=model,
+                            augmentation=exp.augmentation,
+                            level=level,
+                            fold=fold,
+                            **base,
                         )  # fmt: skip
                     )
     return runs

@@ -162,11 +162,10 @@ class _Patches(torch.autograd.Function):
         grad = grad_cols.reshape(oh, ow, B, kh, kw, C)
         grad_x = grad_cols.new_zeros(H, W, B, C)  # position-major
         for u in range(kh):  # a loop over kernel offsets, not over positions
+            rows = slice(u, u + sh * (oh - 1) + 1, sh)  # input rows that saw kernel row u
             for v in range(kw):
-                # input rows u, u + sh, ... and columns v, v + sw, ... saw offset (u, v)
-                grad_x[u : u + sh * (oh - 1) + 1 : sh, v : v + sw * (ow - 1) + 1 : sw] += grad[
-                    :, :, :, u, v
-                ]
+                columns = slice(v, v + sw * (ow - 1) + 1, sw)
+                grad_x[rows, columns] += grad[:, :, :, u, v]  # (oh, ow, B, C)
         # (H, W, B, C) -> (B, C, H, W), a view
         return grad_x.permute(2, 3, 0, 1), None, None, None
 
@@ -179,7 +178,7 @@ class FreeConv2d(nn.Module):
     (``kernel_size``, ``stride``, ``padding``: an int or a pair); ``input_size`` (int or
     ``(H, W)``) is needed because every position has its own parameters.
 
-    Parameters (P = out_h·out_w positions, K = in_channels·kh·kw, F = out_channels):
+    Parameters (P = out_h·out_w positions, K = kh·kw·in_channels, F = out_channels):
 
     - ``weight``: shape ``(P, K, F)``: position-major (row-major over the output grid), each
       patch flattened in ``(y, x, c)`` order. This is exactly Keras' implementation-1
@@ -371,9 +370,7 @@ class FreeConv2d(nn.Module):
         return grid.permute(0, 1, 5, 4, 2, 3)
 
     @classmethod
-    def from_conv(
-        cls, conv: nn.Conv2d, input_size, *, bias: str | None = "untied"
-    ) -> FreeConv2d:
+    def from_conv(cls, conv: nn.Conv2d, input_size, *, bias: str | None = "untied") -> FreeConv2d:
         """Build a free convolution whose every position holds ``conv``'s kernel (a tied layer).
 
         Its output equals ``conv(x)`` up to float rounding: the reference that shows a free
@@ -390,7 +387,9 @@ class FreeConv2d(nn.Module):
         if not isinstance(conv, nn.Conv2d):
             raise TypeError(f"from_conv expects an nn.Conv2d, got {type(conv).__name__}")
         if conv.groups != 1 or conv.dilation != (1, 1) or conv.padding_mode != "zeros":
-            raise ValueError("from_conv supports groups=1, dilation=1 and padding_mode='zeros' only")
+            raise ValueError(
+                "from_conv supports groups=1, dilation=1 and padding_mode='zeros' only"
+            )
         padding = conv.padding
         if padding == "valid":
             padding = 0

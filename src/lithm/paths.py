@@ -1,7 +1,7 @@
 """Where lithm keeps things: the project root, the results store of each profile, the cache.
 
-Paths resolve the same way from the repository root, from ``notebooks/`` (where the chapters run) and
-from an editable install, so a chapter finds the committed results wherever it is executed.
+Paths resolve the same way from the repository root, from ``notebooks/`` (where the chapters
+run) and from an editable install, so a chapter finds the committed results wherever it is executed.
 Environment variables override them: ``LITHM_RESULTS`` (folder holding one sub-folder per profile)
 and ``LITHM_CACHE`` (checkpoints of interrupted runs).
 

@@ -61,8 +61,12 @@ def run_probes(model, images: torch.Tensor, labels: torch.Tensor) -> dict:
     out: dict = {"images": len(labels), "shift_x": {}, "shift_y": {}}
     for frac in SHIFT_FRACTIONS:
         px = round(frac * size)
-        out["shift_x"][str(px)] = _accuracy(model, images, labels, lambda x, g, d=px: translate(x, d, 0))
-        out["shift_y"][str(px)] = _accuracy(model, images, labels, lambda x, g, d=px: translate(x, 0, d))
+        out["shift_x"][str(px)] = _accuracy(
+            model, images, labels, lambda x, g, d=px: translate(x, d, 0)
+        )
+        out["shift_y"][str(px)] = _accuracy(
+            model, images, labels, lambda x, g, d=px: translate(x, 0, d)
+        )
     out["swap_13"] = _accuracy(model, images, labels, lambda x, g: quadrant_swap(x))
     out["swap_24"] = _accuracy(model, images, labels, lambda x, g: swap_24(x))
     out["swap_both"] = _accuracy(model, images, labels, lambda x, g: swap_both(x))

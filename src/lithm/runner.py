@@ -1,7 +1,7 @@
 """Run the missing runs of a grid, store each as soon as it finishes, resume after interruption.
 
-The runs of a grid are independent, so *where* they run is an executor's business: the local executor
-trains them one after another in this process; a cluster executor (``executor="ray"``, see
+The runs of a grid are independent, so *where* they run is an executor's business: the local
+executor trains them one after another in this process; a cluster executor (``executor="ray"``, see
 :mod:`lithm.cluster`) fans them out. Whatever the executor, the driver (this process) writes each
 finished run to the results store at once, so a grid killed half-way loses no finished run, and an
 unfinished run resumes from its last per-epoch checkpoint.
@@ -16,6 +16,7 @@ unfinished run resumes from its last per-epoch checkpoint.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -44,13 +45,79 @@ class RunJob:
     device: str | None = None
     checkpoint_dir: str | None = None
     data: ImageData | None = None
+    #: the results folder, for claims: several local processes can then share one grid.
+    store_dir: str | None = None
 
     def __call__(self, config: RunConfig) -> dict:
         data = self.data if self.data is not None and self.data.name == config.dataset else None
+        if self.store_dir is None:
+            return self._train(config, data)
+        claim = Claim(Path(self.store_dir), config)
+        if not claim.acquire():
+            raise RunningElsewhere(f"{config.run_id} is being trained by process {claim.owner()}")
+        try:
+            if ResultsStore(self.store_dir).load(config) is not None:
+                raise RunningElsewhere(f"{config.run_id} was finished by another process")
+            return self._train(config, data)
+        finally:
+            claim.release()
+
+    def _train(self, config: RunConfig, data) -> dict:
         return train(
             config, data=data, data_dir=self.data_dir, device=self.device, progress=False,
             checkpoint_dir=self.checkpoint_dir, keep_kernels=keeps_kernels(config),
         )  # fmt: skip
+
+
+class RunningElsewhere(RuntimeError):
+    """Another process on this machine is training (or has just stored) this run."""
+
+
+class Claim:
+    """An exclusive claim on a run, a file ``.claims/<run_id>`` holding the owner's pid.
+
+    Lets two ``lithm run`` processes share one grid (e.g. one per CPU core) without training a run
+    twice. A claim whose process is gone is stale and is taken over.
+    """
+
+    def __init__(self, store_dir: Path, config: RunConfig):
+        self.path = store_dir / ".claims" / config.run_id
+
+    def owner(self) -> int | None:
+        try:
+            return int(self.path.read_text().strip() or 0) or None
+        except (OSError, ValueError):
+            return None
+
+    def acquire(self) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                pid = self.owner()
+                if pid is not None and _alive(pid):
+                    return False
+                self.path.unlink(missing_ok=True)  # stale: its process died
+                continue
+            with os.fdopen(fd, "w") as fh:
+                fh.write(str(os.getpid()))
+            return True
+        return False
+
+    def release(self) -> None:
+        if self.owner() == os.getpid():
+            self.path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def keeps_kernels(config: RunConfig) -> bool:
@@ -110,8 +177,8 @@ def grid(experiment: str, profile: str, dataset="all", **overrides) -> list[RunC
     """The configurations of one experiment (or ``"all"``) on one or more datasets, deduplicated."""
     names = list(get_experiment_names(experiment))
     seen, out = set(), []
-    for ds in _datasets(dataset):
-        for name in names:
+    for name in names:  # experiment-major: a grid's first experiment completes first
+        for ds in _datasets(dataset):
             for cfg in expand(name, profile, ds, **dict(overrides)):
                 if cfg.run_id not in seen:
                     seen.add(cfg.run_id)
@@ -164,7 +231,8 @@ def run_grid(
         device: "auto" (default: CUDA when present), "cpu", "cuda".
         data: an in-memory dataset to use instead of loading (tests, synthetic data).
         max_runs: train at most this many missing runs, then return (for slicing a long grid).
-        overrides: passed to :func:`lithm.experiments.expand` (e.g. ``epochs=3``, ``levels=(0, .3)``).
+        overrides: passed to :func:`lithm.experiments.expand` (e.g. ``epochs=3``,
+            ``levels=(0, .3)``).
 
     Returns:
         A pandas DataFrame with one row per run of the grid that is stored (see
@@ -181,21 +249,28 @@ def run_grid(
     if todo and data is None:
         for ds in sorted({c.dataset for c in todo}):
             load_dataset(ds, data_dir)  # fail fast, with the clear message, before any training
+    runner = make_executor(executor, **(executor_options or {}))
+    local = isinstance(runner, LocalExecutor)
     job = RunJob(
         data_dir=None if data_dir is None else str(data_dir), device=device,
         checkpoint_dir=str(cache_dir() / "checkpoints"), data=data,
+        store_dir=str(store.root) if local else None,
     )  # fmt: skip
-    runner = make_executor(executor, **(executor_options or {}))
     failures: dict[str, str] = {}
+    elsewhere = 0
     bar = tqdm(total=len(todo), disable=not progress, desc=f"{experiment} [{profile}]", unit="run")
     t0 = time.time()
     for config, outcome in runner.run(todo, job):
-        if isinstance(outcome, BaseException):
+        if isinstance(outcome, RunningElsewhere):
+            elsewhere += 1
+        elif isinstance(outcome, BaseException):
             failures[config.run_id] = f"{type(outcome).__name__}: {outcome}"
         else:
             store.write(outcome)
         bar.update(1)
-        bar.set_postfix(failed=len(failures), elapsed=f"{time.time() - t0:.0f}s")
+        bar.set_postfix(
+            failed=len(failures), elsewhere=elsewhere, elapsed=f"{time.time() - t0:.0f}s"
+        )
     bar.close()
     if failures:
         raise GridFailed(failures)
@@ -225,7 +300,7 @@ def summary_table(store: ResultsStore, configs: list[RunConfig]):
 
 
 def status(profile: str, results: str | Path | None = None) -> list[dict]:
-    """Per experiment and dataset of ``profile``: how many runs are done, missing, and their time."""
+    """Per experiment and dataset of ``profile``: runs done and missing, and their hours."""
     from lithm.experiments import EXPERIMENTS
 
     store = ResultsStore(results or results_dir(profile))

@@ -2,8 +2,8 @@
 
 Each file ``<run_id>.json`` holds the run's configuration, per-epoch history, summary and provenance
 (see :func:`lithm.train.train`). The store is tracked in git so that the book builds from it without
-retraining. A truncated or unreadable file is reported, moved aside (never deleted: nothing computed is
-lost) and its run counted as missing, so it is recomputed, never silently used.
+retraining. A truncated or unreadable file is reported, moved aside (never deleted: nothing
+computed is lost) and its run counted as missing, so it is recomputed, never silently used.
 
 >>> import tempfile
 >>> import numpy as np
@@ -131,7 +131,7 @@ class ResultsStore:
         )
 
     def load(self, config: RunConfig) -> dict | None:
-        """The stored record of ``config``, or None when missing (or found corrupt and set aside)."""
+        """The stored record of ``config``; None when missing (or found corrupt and set aside)."""
         path = self.path(config)
         if not path.exists():
             return None

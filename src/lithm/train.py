@@ -3,10 +3,11 @@
 Paper §4 and Appendix A; the exact protocol is FACTS §2–§3, §5.6 and §6:
 
 - Adam with the learning rate of the dataset; Keras' ε = 1e-7 (FACTS §3).
-- Each epoch draws ⌊N_train / batch⌋ shuffled batches and applies the training augmentation per batch.
-- After every epoch the model is scored on the clean held-out fold and on its five transformed versions
-  (translation 25 %, noise σ 0.15, rotation ±45°, edge noise σ 0.15, quadrant swap), each redrawn
-  with a per-epoch seed (FACTS §5.6).
+- Each epoch draws ⌊N_train / batch⌋ shuffled batches and applies the training augmentation
+  per batch.
+- After every epoch the model is scored on the clean held-out fold and on its five transformed
+  versions (translation 25 %, noise σ 0.15, rotation ±45°, edge noise σ 0.15, quadrant swap),
+  each redrawn with a per-epoch seed (FACTS §5.6).
 - For free convolutions the first layer's filter distances at radius 1 and 4 (FACTS §6) are recorded
   before training and after each epoch.
 - Early stopping on clean validation accuracy with patience, no restoring of the best weights
@@ -20,8 +21,8 @@ random stream is seeded (main.py seeded nothing, FACTS §10.1).
 >>> from lithm.data import synthetic_dataset
 >>> cfg = RunConfig(dataset="mnist", model="cnn", epochs=1, batch_size=32, n_folds=2, subset=128)
 >>> result = train(cfg, data=synthetic_dataset("mnist", 160), progress=False)
->>> sorted(result["history"][0])[:4]
-['acc', 'cos_1', 'cos_4', 'dist_1']
+>>> [round(result['history'][0][k], 3) >= 0 for k in ('acc', 'val_acc', 'swap')]
+[True, True, True]
 """
 
 from __future__ import annotations
@@ -63,7 +64,9 @@ def pick_device(device: str | torch.device | None = "auto") -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     dev = torch.device(device)
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' was requested but no CUDA GPU is available; use 'cpu' or 'auto'")
+        raise ValueError(
+            "device 'cuda' was requested but no CUDA GPU is available; use 'cpu' or 'auto'"
+        )
     return dev
 
 
@@ -83,13 +86,12 @@ def _distances(model) -> dict[str, float]:
 def evaluate(model, images, labels, transform=None, generator=None, batch=EVAL_BATCH):
     """Loss and accuracy of ``model`` on uint8 ``images`` (optionally transformed), in batches.
 
-    >>> import torch
-    >>> from lithm.models import build_model
-from lithm.probes import run_probes
-    >>> x = torch.zeros(4, 1, 28, 28, dtype=torch.uint8); y = torch.zeros(4, dtype=torch.long)
-    >>> loss, acc = evaluate(build_model("mnist", "cnn"), x, y)
-    >>> 0.0 <= acc <= 1.0
-    True
+        >>> import torch
+        >>> from lithm.models import build_model
+        >>> x = torch.zeros(4, 1, 28, 28, dtype=torch.uint8); y = torch.zeros(4, dtype=torch.long)
+        >>> loss, acc = evaluate(build_model("mnist", "cnn"), x, y)
+        >>> 0.0 <= acc <= 1.0
+        True
     """
     model.eval()
     total_loss, correct = 0.0, 0
@@ -103,6 +105,18 @@ from lithm.probes import run_probes
         correct += (logits.argmax(1) == y).sum().item()
     n = max(len(labels), 1)
     return total_loss / n, correct / n
+
+
+def _adam(model, lr: float, device: torch.device) -> torch.optim.Adam:
+    """Keras-style Adam (ε = 1e-7, FACTS §3); the fused kernel where available.
+
+    Why fused: the default per-tensor implementation costs about a third of a CIFAR-10 FCN step
+    on a CPU (11 M parameters); the fused one computes the same update in one pass.
+    """
+    try:
+        return torch.optim.Adam(model.parameters(), lr=lr, eps=KERAS_EPSILON, fused=True)
+    except (RuntimeError, ValueError):
+        return torch.optim.Adam(model.parameters(), lr=lr, eps=KERAS_EPSILON)
 
 
 def _cpu_generator(seed: int) -> torch.Generator:
@@ -187,7 +201,7 @@ def train(
             connection_prob=config.connection_prob, mask_seed=seed % (2**31), init=config.init,
         )  # fmt: skip
     model.to(dev)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, eps=KERAS_EPSILON)
+    optimizer = _adam(model, config.lr, dev)
     shuffle_gen = _cpu_generator(seed + 1)
     augment_gen = _cpu_generator(seed + 2)
 
@@ -312,7 +326,9 @@ def provenance(device, started: float, resumed_from: int = 0) -> dict:
         "torch": torch.__version__,
         "python": platform.python_version(),
         "device": str(device),
-        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine(),
+        "device_name": torch.cuda.get_device_name(device)
+        if device.type == "cuda"
+        else platform.processor() or platform.machine(),
         "threads": torch.get_num_threads(),
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         "ended": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ended)),

@@ -1,0 +1,117 @@
+"""Tests for lithm.plots: each figure function returns a Figure with the expected panels, lines."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from lithm.analysis import (  # noqa: E402
+    comparison_table,
+    demo_records,
+    load_distances,
+    load_results,
+)
+from lithm.plots import (  # noqa: E402
+    level_colors,
+    plot_connections,
+    plot_filter_distance,
+    plot_level_summary,
+    plot_swap,
+    plot_training_curves,
+)
+
+
+@pytest.fixture(scope="module")
+def frame():
+    return load_results(demo_records())
+
+
+@pytest.fixture
+def close():
+    figures = []
+    yield figures.append
+    for fig in figures:
+        plt.close(fig)
+
+
+def test_training_curves_grid_fcn_left_cnn_right(frame, close):
+    fig = plot_training_curves(frame, "mnist")
+    close(fig)
+    assert isinstance(fig, Figure)
+    assert len(fig.axes) == 6
+    assert [len(ax.lines) for ax in fig.axes] == [2] * 6  # levels 0 and 0.1
+    assert fig.axes[0].get_title() == "(a) FCN" and fig.axes[1].get_title() == "(b) CNN"
+    assert "cf. paper Fig. 3" in fig._suptitle.get_text()
+    assert "2 of 5 folds" in fig._suptitle.get_text()  # the scale label is the subtitle
+    legend = fig.legends[0]
+    assert legend.get_title().get_text() == "translation %"
+    assert [t.get_text() for t in legend.get_texts()] == ["0", "10"]
+    # the FCN validation line at level 0 is the mean over folds of the demo numbers
+    line = fig.axes[2].lines[0]
+    assert line.get_xdata().tolist() == [1, 2, 3]
+    assert np.allclose(line.get_ydata(), [0.95, 0.96, 0.97])
+
+
+def test_training_curves_reject_unknown_inputs(frame):
+    with pytest.raises(ValueError, match="no runs of 'cifar10'"):
+        plot_training_curves(frame, "cifar10")
+    with pytest.raises(ValueError, match="plot_connections"):
+        plot_training_curves(frame, "mnist", experiment="connections")
+
+
+def test_filter_distance_radius_one_left_four_right(close):
+    fig = plot_filter_distance(load_distances(demo_records()), scale="")
+    close(fig)
+    assert len(fig.axes) == 2
+    assert [len(ax.lines) for ax in fig.axes] == [2, 2]
+    assert "distance 1" in fig.axes[0].get_title() and "distance 4" in fig.axes[1].get_title()
+    assert fig.axes[0].lines[0].get_xdata()[0] == 0  # epoch 0: before training
+    assert "Fig. 5" in fig._suptitle.get_text()
+
+
+def test_swap_cnn_and_fcn_with_validation_and_chance(frame, close):
+    fig = plot_swap(frame, "mnist", level=0.0)
+    close(fig)
+    assert len(fig.axes) == 1
+    assert len(fig.axes[0].lines) == 5  # 2 swap, 2 clean validation, chance
+    fig = plot_swap(frame, "mnist", show_validation=False, scale="")
+    close(fig)
+    assert len(fig.axes[0].lines) == 3
+    with pytest.raises(ValueError, match="levels present"):
+        plot_swap(frame, "mnist", level=0.7)
+
+
+def test_connections_one_row_per_mask_mode(close):
+    records = demo_records(connections=True)
+    fig = plot_connections(load_results(records), "mnist")
+    close(fig)
+    assert len(fig.axes) == 4  # synapse and input rows x validation and translation columns
+    assert [len(ax.lines) for ax in fig.axes] == [2, 2, 2, 2]  # no mask (0 %) and 50 %
+    assert "synapse" in fig.axes[0].get_title() and "input" in fig.axes[2].get_title()
+    assert fig.legends[0].get_title().get_text() == "connections absent %"
+    fig = plot_connections(load_results(records), "mnist", metrics=("acc",), scale="")
+    close(fig)
+    assert len(fig.axes) == 2
+
+
+def test_level_summary_ours_beside_the_paper(frame, close):
+    table = comparison_table(frame, "translation", "mnist", way="final")
+    fig = plot_level_summary(table)
+    close(fig)
+    assert len(fig.axes) == 3  # one dataset x train, validation, translation
+    # per panel: CNN and FCN ours, CNN and FCN paper markers at the paper's 11 levels
+    assert [len(ax.lines) for ax in fig.axes] == [4, 4, 4]
+    paper_line = fig.axes[1].lines[1]
+    assert len(paper_line.get_xdata()) == 11 and paper_line.get_linestyle() == "None"
+    with pytest.raises(ValueError, match="long comparison_table"):
+        plot_level_summary(comparison_table(frame, "translation", "mnist", wide=True))
+
+
+def test_level_colors_are_distinct_and_ordered():
+    colors = level_colors([0.9, 0.0, 0.5])
+    assert list(colors) == [0.0, 0.5, 0.9]
+    assert len({tuple(c) for c in colors.values()}) == 3
