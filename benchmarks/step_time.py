@@ -5,7 +5,7 @@ A step is forward + cross-entropy + backward + Adam step at the paper's batch si
 ratio of at most 2x on MNIST and 3x on CIFAR-10. Not a test: timings depend on the machine and on
 whatever else runs on it.
 
-    python benchmarks/step_time.py --repeats 20 --device cpu --threads 2 [--adam fused]
+    python benchmarks/step_time.py --repeats 20 --device cpu --threads 2 [--adam default]
 """
 
 from __future__ import annotations
@@ -72,8 +72,8 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--adam",
         choices=("default", "fused"),
-        default="default",
-        help="Adam implementation: PyTorch's default (as lithm.train uses) or fused=True",
+        default="fused",
+        help="Adam implementation: fused=True (as lithm.train uses) or PyTorch's default",
     )
     args = parser.parse_args(argv)
     if args.repeats < 1 or args.warmup < 0:
