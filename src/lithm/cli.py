@@ -132,6 +132,7 @@ def _cmd_table(args) -> int:
 def main(argv=None) -> int:
     """Entry point of the ``lithm`` console script."""
     from lithm.data import DataMissingError
+    from lithm.runner import GridFailed
 
     args = _parser().parse_args(argv)
     commands = {"run": _cmd_run, "status": _cmd_status, "table": _cmd_table}
@@ -140,6 +141,10 @@ def main(argv=None) -> int:
     except (DataMissingError, ValueError, ImportError) as exc:
         print(f"lithm {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except GridFailed as exc:
+        print(f"lithm {args.command}: {exc}\nRun the same command again to retry them.",
+              file=sys.stderr)  # fmt: skip
+        return 1
     except KeyboardInterrupt:
         print("interrupted: finished runs are stored; run the same command to resume.",
               file=sys.stderr)  # fmt: skip
