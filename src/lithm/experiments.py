@@ -142,7 +142,7 @@ PROFILES: dict[str, Profile] = {
             n_folds=5,
             folds=(0, 1, 2),
             levels=(0.0, 0.1, 0.2, 0.3, 0.5, 0.9),
-            connection_probs=(0.5, 0.8, 0.9, 0.99),
+            connection_probs=(0.8, 0.9, 0.99),
             connection_level=0.3,
             levels_for={
                 "edge-noise": (0.0, 0.1, 0.5, 0.9),
