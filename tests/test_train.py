@@ -89,3 +89,11 @@ def test_pick_device():
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="no CUDA GPU"):
             pick_device("cuda")
+
+
+def test_masked_fcn_trains_even_when_whole_blocks_are_absent(tiny_mnist):
+    # p = 0.99 on the input units leaves many first-layer positions without any connection.
+    cfg = _cfg(model="fcn", epochs=1, connection_mode="input", connection_prob=0.99)
+    result = train(cfg, data=tiny_mnist, progress=False)
+    assert result["summary"]["finished"]
+    assert result["initial"] == {} and "dist_1" not in result["history"][0]

@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--executor", default="local", choices=["local", "ray"])
     run.add_argument("--address", help="Ray cluster address (auto, ray://host:10001)")
     run.add_argument("--concurrency", type=int, help="Ray: at most this many runs at once")
+    run.add_argument("--no-ship-data", action="store_true",
+                     help="Ray: workers read the data from their own LITHM_DATA / --data-dir "
+                     "instead of receiving it through the object store")  # fmt: skip
     run.add_argument("--max-runs", type=int, help="train at most this many missing runs")
     run.add_argument("--epochs", type=int, help="override the profile's epochs")
     run.add_argument("--threads", type=int, help="torch CPU threads for this process")
@@ -83,6 +86,10 @@ def _cmd_run(args) -> int:
         options["address"] = args.address
     if args.concurrency:
         options["concurrency"] = args.concurrency
+    if args.executor == "ray":
+        options["progress"] = not args.quiet
+        if args.no_ship_data:
+            options["ship_data"] = False
     folder = results_dir(args.profile, args.results)
     table = run_grid(
         args.experiment, args.profile, args.dataset, results=folder, executor=args.executor,

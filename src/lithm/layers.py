@@ -67,6 +67,9 @@ def _output_size(input_size, kernel_size, stride, padding) -> tuple[int, int]:
     return out  # type: ignore[return-value]
 
 
+_MASK_SEED_SALT = 0x6C6974686D  # "lithm": separates mask streams from weight streams
+
+
 def connection_mask(
     mode: str,
     prob: float,
@@ -114,7 +117,9 @@ def connection_mask(
     height, width = _pair(input_size, "input_size")
     oh, ow = _output_size((height, width), (kh, kw), (sh, sw), (ph, pw))
     P, K, F_ = oh * ow, in_channels * kh * kw, out_channels
-    generator = torch.Generator(device="cpu").manual_seed(int(seed))
+    # why the mixing: a plain manual_seed(seed) would replay the stream that torch.manual_seed(seed)
+    # gives the weights, so a mask drawn with the weights' seed would keep exactly the largest ones.
+    generator = torch.Generator(device="cpu").manual_seed(_MASK_SEED_SALT ^ int(seed))
     if mode == "synapse":
         return torch.rand((P, K, F_), generator=generator) >= prob
     # "input": one keep/drop draw per input unit, shared by every kernel that covers it.

@@ -246,10 +246,11 @@ def run_grid(
     todo = store.missing(configs)
     if max_runs is not None:
         todo = todo[:max_runs]
-    if todo and data is None:
+    runner = make_executor(executor, **(executor_options or {}))
+    # why the check is skipped without shipping: workers then read their own data folders.
+    if todo and data is None and getattr(runner, "ship_data", True):
         for ds in sorted({c.dataset for c in todo}):
             load_dataset(ds, data_dir)  # fail fast, with the clear message, before any training
-    runner = make_executor(executor, **(executor_options or {}))
     local = isinstance(runner, LocalExecutor)
     job = RunJob(
         data_dir=None if data_dir is None else str(data_dir), device=device,

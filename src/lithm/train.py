@@ -73,7 +73,9 @@ def pick_device(device: str | torch.device | None = "auto") -> torch.device:
 def _distances(model) -> dict[str, float]:
     """Filter distances of the first free convolution at radius 1 and 4 (FACTS §6)."""
     layer = model.first_layer
-    if not hasattr(layer, "kernels"):
+    # why masked layers are skipped: the authors measured no distance for them (FACTS §8), and a
+    # position whose whole block is absent has no direction, so its cosine distance is undefined.
+    if not hasattr(layer, "kernels") or getattr(layer, "mask", None) is not None:
         return {}
     out = {}
     for r in (1, 4):
@@ -86,12 +88,12 @@ def _distances(model) -> dict[str, float]:
 def evaluate(model, images, labels, transform=None, generator=None, batch=EVAL_BATCH):
     """Loss and accuracy of ``model`` on uint8 ``images`` (optionally transformed), in batches.
 
-        >>> import torch
-        >>> from lithm.models import build_model
-        >>> x = torch.zeros(4, 1, 28, 28, dtype=torch.uint8); y = torch.zeros(4, dtype=torch.long)
-        >>> loss, acc = evaluate(build_model("mnist", "cnn"), x, y)
-        >>> 0.0 <= acc <= 1.0
-        True
+    >>> import torch
+    >>> from lithm.models import build_model
+    >>> x = torch.zeros(4, 1, 28, 28, dtype=torch.uint8); y = torch.zeros(4, dtype=torch.long)
+    >>> loss, acc = evaluate(build_model("mnist", "cnn"), x, y)
+    >>> 0.0 <= acc <= 1.0
+    True
     """
     model.eval()
     total_loss, correct = 0.0, 0
