@@ -307,7 +307,7 @@ def plot_swap(
     ax.set_ylabel("accuracy on the held-out fold")
     ax.set_ylim(0, 1.02)
     _epoch_axis(ax)
-    fig.legend(loc="outside right upper", fontsize="small")
+    fig.legend(loc="outside lower center", ncols=2, fontsize="small")
     ref = "cf. paper Fig. 6" if ds == "mnist" else "the paper shows MNIST only (Fig. 6)"
     title = (
         f"{_DATASET_NAMES[ds]}, trained with {_level_text('translation', level)} % translation: "
@@ -461,7 +461,9 @@ def plot_level_summary(table: pd.DataFrame, scale: str | None = None) -> Figure:
             ax.grid(True, alpha=0.3)
             for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
                 legend.setdefault(label, handle)
-    fig.legend(legend.values(), legend.keys(), loc="outside right upper", fontsize="small")
+    fig.legend(
+        legend.values(), legend.keys(), loc="outside lower center", ncols=3, fontsize="small"
+    )
     ways = {
         "authors": "median over all epochs × folds (the authors' way)",
         "final": "median over folds of the final epoch; bars: fold range",
