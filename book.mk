@@ -16,12 +16,26 @@ NB_IPYNB := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 # Each pair once: its .py, or its .ipynb when the .py does not exist yet.
 NB_SYNC := $(NB_PY) $(filter-out $(NB_PY:.py=.ipynb),$(NB_IPYNB))
 
+# What a chapter's outputs depend on besides its own code: lithm's sources and the committed
+# results of the book profile. (Evaluated only when `make book` runs.)
+BOOK_INPUTS = $(shell $(BIN)/python -c "import hashlib, pathlib; h = hashlib.sha256(); \
+  [h.update(str(p).encode() + p.read_bytes()) for d in ('src/lithm', 'results/book') \
+   for p in sorted(pathlib.Path(d).rglob('*')) if p.is_file() and '__pycache__' not in p.parts]; \
+  print(h.hexdigest()[:16])")
+
 # execute_notebooks: cache (_config.yml) takes an unchanged chapter from _build/.jupyter_cache.
+# The cache only notices changes to a chapter's own code, so it is emptied when BOOK_INPUTS
+# changed since the last successful build: the book never shows numbers from older results.
 # --all re-reads every page, so a chapter that failed in an earlier build fails again even when it
 # is unchanged; the old HTML is removed so that no page of a deleted chapter survives.
 book: $(STAMP)
+	@mkdir -p _build
+	@if [ "$$(cat _build/.book-inputs 2>/dev/null)" != "$(BOOK_INPUTS)" ]; then \
+	  echo "src/lithm or results/book changed since the last build: every chapter re-runs"; \
+	  rm -rf _build/.jupyter_cache; fi
 	rm -rf _build/html
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
+	@echo "$(BOOK_INPUTS)" > _build/.book-inputs
 
 clean-book:
 	rm -rf _build

@@ -12,7 +12,8 @@ Requests to other hosts (MathJax or widget CDNs, Binder, fonts) are blocked so t
 the same answer offline and online; the errors they cause are listed as "not checked", never fail.
 
 Needs the ``playwright`` Python package (``pip install 'playwright>=1.40'``) and the system's
-Chromium (``apt-get install -y chromium``). It never downloads a browser (no ``playwright install``).
+Chromium (``apt-get install -y chromium``). It never downloads a browser (no
+``playwright install``).
 
 >>> is_local("http://127.0.0.1:8000/_static/x.js", "http://127.0.0.1:8000")
 True
@@ -30,6 +31,7 @@ import argparse
 import contextlib
 import functools
 import http.server
+import re
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -52,7 +54,7 @@ ASSET_FOLDERS = ("_static", "_sources", "_images", "_sphinx_design_static", ".do
 INSTALL_HELP = (
     "check_pages needs the playwright Python package and the system Chromium:\n"
     "    pip install 'playwright>=1.40'        # the Python package only\n"
-    "    apt-get install -y chromium           # Debian/Ubuntu; the browser used is /usr/bin/chromium\n"
+    "    apt-get install -y chromium           # Debian/Ubuntu: provides /usr/bin/chromium\n"
     "Do not run `playwright install`: this check uses the system Chromium (--chromium PATH)."
 )
 
@@ -76,6 +78,27 @@ def is_local(url: str, origin: str) -> bool:
     True
     """
     return url.startswith((origin + "/", "data:", "blob:", "about:")) or url == origin
+
+
+_REFRESH = re.compile(
+    r"""<meta\s+http-equiv=["']?refresh["']?\s+content=["']?\s*\d+\s*;\s*url=([^"'>\s]+)""",
+    re.IGNORECASE,
+)
+
+
+def redirect_target(html: str) -> str | None:
+    """The target of a page that only redirects (``<meta http-equiv="Refresh">``), else None.
+
+    Jupyter Book writes ``index.html`` as such a page. Redirect pages are checked without the
+    browser (their target must exist); the target is checked as a page of its own.
+
+    >>> redirect_target('<meta http-equiv="Refresh" content="0; url=book/intro.html" />')
+    'book/intro.html'
+    >>> redirect_target("<html><body>text</body></html>") is None
+    True
+    """
+    match = _REFRESH.search(html)
+    return match.group(1) if match else None
 
 
 def find_pages(html_dir: Path) -> list[Path]:
@@ -105,7 +128,7 @@ def console_error_counts(text: str, location: str, origin: str, blocked: set[str
     """Whether a console error is the page's fault (True) or a blocked external request's (False).
 
     >>> o = "http://127.0.0.1:9"
-    >>> console_error_counts("Failed to load resource: net::ERR_FAILED", "https://cdn.x/a.js", o, set())
+    >>> console_error_counts("Failed to load resource", "https://cdn.x/a.js", o, set())
     False
     >>> console_error_counts("Uncaught TypeError: x is undefined", o + "/intro.html", o, set())
     True
@@ -141,6 +164,7 @@ def check_page(context, origin: str, relative: str, timeout_ms: int) -> PageResu
     """Load one page in a new tab of ``context`` and collect its failures."""
     result = PageResult(relative)
     blocked: set[str] = set()
+    http_failed: set[str] = set()  # reported once as "HTTP <status>", not again by the console
     console: list[tuple[str, str]] = []
     page = context.new_page()
 
@@ -157,13 +181,16 @@ def check_page(context, origin: str, relative: str, timeout_ms: int) -> PageResu
             console.append((message.text, (message.location or {}).get("url", "")))
 
     def on_failed(request):
-        if is_local(request.url, origin) and request.url not in blocked:
-            result.errors.append(f"request failed: {request.url} ({request.failure})")
+        url = request.url
+        if is_local(url, origin) and url not in blocked and url not in http_failed:
+            result.errors.append(f"request failed: {url} ({request.failure})")
 
     def on_response(response):
         if is_local(response.url, origin) and response.status >= 400:
+            http_failed.add(response.url)
             result.errors.append(f"HTTP {response.status}: {response.url}")
 
+    page.set_default_timeout(timeout_ms)
     page.route("**/*", on_route)
     page.on("console", on_console)
     page.on("pageerror", lambda exc: console.append((f"uncaught exception: {exc}", "")))
@@ -187,6 +214,8 @@ def check_page(context, origin: str, relative: str, timeout_ms: int) -> PageResu
     finally:
         page.close()
     for text, location in console:
+        if location in http_failed and text.startswith("Failed to load resource"):
+            continue
         if console_error_counts(text, location, origin, blocked):
             where = f" ({location})" if location else ""
             result.errors.append(f"console error: {text}{where}")
@@ -210,7 +239,14 @@ def check_book(
             context = browser.new_context()
             for path in pages:
                 relative = path.relative_to(html_dir).as_posix()
-                results.append(check_page(context, origin, relative, timeout_ms))
+                target = redirect_target(path.read_text(encoding="utf-8", errors="replace"))
+                if target is None:
+                    results.append(check_page(context, origin, relative, timeout_ms))
+                    continue
+                result = PageResult(relative)
+                if "://" not in target and not (path.parent / target).is_file():
+                    result.errors.append(f"redirects to a missing page: {target}")
+                results.append(result)
         finally:
             browser.close()
     return results

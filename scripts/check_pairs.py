@@ -1,4 +1,4 @@
-"""Check that every chapter's jupytext pair (``.py`` percent + ``.ipynb``) agrees and carries no outputs.
+"""Check that each chapter's jupytext pair (``.py`` percent + ``.ipynb``) agrees and has no outputs.
 
 The chapters in ``notebooks/`` are kept twice (notebooks/README.md): ``NN_name.py`` for review and
 diffs, ``NN_name.ipynb`` for papermill, JupyterLab and the book. CI runs this script and fails when
@@ -8,8 +8,8 @@ diffs, ``NN_name.ipynb`` for papermill, JupyterLab and the book. CI runs this sc
 - an ``.ipynb`` carries outputs, execution counts, widget state or papermill metadata.
 
 Every message names the file and the command that fixes it (usually ``make sync``).
-``--strip`` is the second half of ``make sync``: it removes outputs from the ``.ipynb`` files in place,
-keeping their modification times so that jupytext's newer-file rule is not disturbed.
+``--strip`` is the second half of ``make sync``: it removes outputs from the ``.ipynb`` files in
+place, keeping their modification times so that jupytext's newer-file rule is not disturbed.
 
 >>> normalise_source("x = 1   \\n\\n")
 'x = 1'
@@ -29,7 +29,7 @@ from pathlib import Path
 
 #: File names of chapters: two digits, an underscore, a name (notebooks/README.md).
 CHAPTER_GLOB = "[0-9][0-9]_*"
-FIX = "run `make sync` (jupytext --sync on every pair, then strip outputs)"
+FIX = "run `make sync`"
 #: Notebook- and cell-level metadata written by execution, never committed.
 NOTEBOOK_RUN_METADATA = ("widgets", "papermill")
 CELL_RUN_METADATA = ("execution", "papermill", "ExecuteTime")
@@ -63,7 +63,7 @@ def cell_signature(cell) -> tuple[str, str, tuple[str, ...]]:
 
 
 def find_pairs(folder: Path) -> dict[str, dict[str, Path]]:
-    """Chapter stems in ``folder`` mapped to their existing sides, e.g. ``{"03_x": {"py": ...}}``."""
+    """Chapter stems in ``folder`` mapped to their sides, e.g. ``{"03_x": {"py": path}}``."""
     pairs: dict[str, dict[str, Path]] = {}
     for suffix in ("py", "ipynb"):
         for path in sorted(folder.glob(f"{CHAPTER_GLOB}.{suffix}")):
@@ -92,7 +92,8 @@ def compare_cells(py_cells, nb_cells) -> str | None:
     """
     py_sigs = [cell_signature(c) for c in py_cells]
     nb_sigs = [cell_signature(c) for c in nb_cells]
-    for index, (a, b) in enumerate(zip(py_sigs, nb_sigs), start=1):
+    # strict=False: a difference in the number of cells is reported after the common cells.
+    for index, (a, b) in enumerate(zip(py_sigs, nb_sigs, strict=False), start=1):
         if a != b:
             what = ("type", "source", "tags")[next(i for i in range(3) if a[i] != b[i])]
             return (
@@ -121,7 +122,9 @@ def output_problems(nb) -> list[str]:
     problems = []
     if cells:
         shown = ", ".join(str(i) for i in cells[:5]) + (", ..." if len(cells) > 5 else "")
-        problems.append(f"{len(cells)} code cell(s) with outputs or execution counts (cell {shown})")
+        problems.append(
+            f"{len(cells)} code cell(s) with outputs or execution counts (cell {shown})"
+        )
     stale = [key for key in NOTEBOOK_RUN_METADATA if key in nb.metadata]
     stale += sorted(
         {key for cell in nb.cells for key in CELL_RUN_METADATA if key in cell.get("metadata", {})}
@@ -132,9 +135,10 @@ def output_problems(nb) -> list[str]:
 
 
 def _newer(py: Path, ipynb: Path) -> str:
+    """Which side ``make sync`` (jupytext --sync: the newer file wins) will update."""
     if py.stat().st_mtime >= ipynb.stat().st_mtime:
-        return f"the .py is newer: `make sync` updates {ipynb.name} from it"
-    return f"the .ipynb is newer: `make sync` updates {py.name} from it"
+        return f"the .py is newer, so {ipynb.name} will be updated from it"
+    return f"the .ipynb is newer, so {py.name} will be updated from it"
 
 
 def check_pair(stem: str, sides: dict[str, Path]) -> list[str]:
@@ -171,10 +175,14 @@ def check_pair(stem: str, sides: dict[str, Path]) -> list[str]:
     difference = compare_cells(py_nb.cells, nb.cells)
     if difference:
         problems.append(
-            f"{py} and {ipynb.name} are out of sync: {difference}; {_newer(py, ipynb)}, or {FIX}"
+            f"{py} and {ipynb.name} are out of sync: {difference}; {FIX} ({_newer(py, ipynb)})"
         )
-    for problem in output_problems(nb):
-        problems.append(f"{ipynb}: {problem}; committed notebooks carry no outputs: {FIX}")
+    found = output_problems(nb)
+    if found:
+        problems.append(
+            f"{ipynb}: has {' and '.join(found)}, but committed notebooks carry no outputs; "
+            f"{FIX} (it strips them)"
+        )
     return problems
 
 

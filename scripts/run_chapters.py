@@ -1,8 +1,8 @@
 """Execute the book's chapters with papermill at the ``smoke`` profile, as CI does.
 
 Every chapter (or those named) runs from its ``.ipynb`` with ``-p profile smoke`` plus any extra
-``-p NAME VALUE``; the executed copies go to ``_build/smoke/``. Each chapter's time is printed, and the
-exit status is non-zero when any chapter fails, with the list of failures and where to look.
+``-p NAME VALUE``; the executed copies go to ``_build/smoke/``. Each chapter's time is printed, and
+the exit status is non-zero when any chapter fails, with the list of failures and where to look.
 
 >>> parse_value("0.3"), parse_value("None"), parse_value("[mnist, cifar10]"), parse_value("cpu")
 (0.3, None, ['mnist', 'cifar10'], 'cpu')
