@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# One data folder for the command line, the tests and the chapters (which run in notebooks/):
+# the project's data/ unless LITHM_DATA is set (CI points it at the offline copies).
+export LITHM_DATA ?= $(CURDIR)/data
 
 .PHONY: venv test lint format book smoke bench clean-book
 

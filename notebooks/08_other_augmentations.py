@@ -129,7 +129,7 @@ def sample_image(ds):
         data = load_dataset(ds, download=False)
     except DataMissingError:
         print(f"{NAMES[ds]} is not on this machine: the pictures use a synthetic stand-in.")
-        data = synthetic_dataset(ds, 20)
+        data = synthetic_dataset(ds, 1000)  # enough for the batch pictures (128 images)
     return data, to_float(data.images[data.n_train : data.n_train + 1])  # (1, C, H, W)
 
 
