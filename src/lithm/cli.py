@@ -50,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="what is done and missing per experiment")
     status.add_argument("--profile", default="book", choices=[*PROFILES, "all"])
     status.add_argument("--results", help="results folder root")
+    status.add_argument("--markdown", action="store_true", help="print Markdown tables")
 
     table = sub.add_parser("table", help="our numbers beside the paper's")
     table.add_argument("experiment", choices=list(EXPERIMENTS), metavar="EXPERIMENT",
@@ -68,6 +69,15 @@ def _print_frame(frame) -> None:
 
     with pd.option_context("display.max_rows", 500, "display.width", 200):
         print(frame.to_string(index=False))
+
+
+def _markdown(frame) -> str:
+    """A DataFrame as a Markdown table (no extra dependency)."""
+    lines = ["| " + " | ".join(map(str, frame.columns)) + " |"]
+    lines.append("|" + "---|" * len(frame.columns))
+    for row in frame.itertuples(index=False):
+        lines.append("| " + " | ".join(map(str, row)) + " |")
+    return "\n".join(lines)
 
 
 def _cmd_run(args) -> int:
@@ -112,7 +122,10 @@ def _cmd_status(args) -> int:
         frame = pd.DataFrame(rows)
         frame["hours"] = frame["hours"].round(2)
         print(f"profile {profile} ({results_dir(profile, args.results)}):")
-        _print_frame(frame)
+        if args.markdown:
+            print(_markdown(frame))
+        else:
+            _print_frame(frame)
         print()
     return 0
 

@@ -300,6 +300,16 @@ def summary_table(store: ResultsStore, configs: list[RunConfig]):
     return pd.DataFrame(rows)
 
 
+def run_seconds(record: dict) -> float:
+    """Wall-clock seconds of a stored run: its epochs, evaluations and probes.
+
+    A resumed run's provenance covers only the part after resuming; its epochs' own times cover
+    the rest, so the larger of the two is taken.
+    """
+    wall = record.get("provenance", {}).get("wall_seconds", 0.0)
+    return max(wall, record["summary"].get("seconds", 0.0))
+
+
 def status(profile: str, results: str | Path | None = None) -> list[dict]:
     """Per experiment and dataset of ``profile``: runs done and missing, and their hours."""
     from lithm.experiments import EXPERIMENTS
@@ -315,7 +325,7 @@ def status(profile: str, results: str | Path | None = None) -> list[dict]:
                 {
                     "experiment": name, "dataset": ds, "runs": len(configs),
                     "done": len(finished), "missing": len(configs) - len(finished),
-                    "hours": sum(r["summary"].get("seconds", 0.0) for r in finished) / 3600,
+                    "hours": sum(run_seconds(r) for r in finished) / 3600,
                 }
             )  # fmt: skip
     return rows
