@@ -27,6 +27,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from lithm.config import DATASETS as CONFIG_DATASETS
+from lithm.config import canonical_dataset
+
 __all__ = [
     "DATASETS",
     "DataMissingError",
@@ -41,10 +44,8 @@ __all__ = [
     "to_float",
 ]
 
-#: Canonical dataset names.
-DATASETS = ("mnist", "cifar10")
-
-_ALIASES = {"mnist": "mnist", "cifar10": "cifar10", "cifar": "cifar10", "cifar-10": "cifar10"}
+#: Canonical dataset names (defined once, in :mod:`lithm.config`).
+DATASETS = CONFIG_DATASETS
 
 # (C, H, W), official train / test sizes, class names.
 _SPECS = {
@@ -173,12 +174,7 @@ def _describe(x) -> str:
 
 
 def _canonical(name: str) -> str:
-    key = str(name).lower()
-    if key not in _ALIASES:
-        raise ValueError(
-            f"unknown dataset {name!r}; valid names: {', '.join(DATASETS)} (alias 'cifar')"
-        )
-    return _ALIASES[key]
+    return canonical_dataset(name)  # the one aliasing rule, in lithm.config
 
 
 # --------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from lithm.config import canonical_dataset
 from lithm.layers import FreeConv2d
 
 __all__ = [
@@ -27,7 +28,6 @@ __all__ = [
 ]
 
 KINDS = ("cnn", "fcn")
-_ALIASES = {"mnist": "mnist", "cifar10": "cifar10", "cifar": "cifar10", "cifar-10": "cifar10"}
 
 
 @dataclass(frozen=True)
@@ -102,15 +102,12 @@ ARCHITECTURES: dict[str, Architecture] = {
 def resolve_dataset(dataset: str) -> str:
     """Return the canonical dataset key (``"mnist"`` or ``"cifar10"``) for a name or alias.
 
+    The one rule lives in :func:`lithm.config.canonical_dataset`.
+
     >>> resolve_dataset("CIFAR")
     'cifar10'
     """
-    key = _ALIASES.get(str(dataset).lower()) if isinstance(dataset, str) else None
-    if key is None:
-        raise ValueError(
-            f"unknown dataset {dataset!r}; valid: 'mnist', 'cifar10' (aliases 'cifar', 'cifar-10')"
-        )
-    return key
+    return canonical_dataset(dataset)
 
 
 class PaperNet(nn.Module):

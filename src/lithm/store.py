@@ -26,7 +26,7 @@ import subprocess
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -59,19 +59,33 @@ def git_commit(cwd: str | Path | None = None) -> str | None:
         return None
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: never half a file."""
+def atomic_write(path: Path, write: Callable[[str], None], suffix: str = ".tmp") -> None:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it: never half a file.
+
+    ``suffix`` keeps writers that insist on an extension (``np.savez`` adds ``.npz``) on the
+    temporary name.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
+        write(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (see :func:`atomic_write`), synced to disk."""
+
+    def write(tmp: str) -> None:
+        with open(tmp, "w") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    atomic_write(path, write)
 
 
 class ResultsStore:
@@ -161,12 +175,8 @@ class ResultsStore:
         artifacts = record.pop("artifacts", None)
         config = RunConfig.from_dict(record["config"])
         if artifacts:
-            target = self.artifact_path(config)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".npz")
-            os.close(fd)
-            np.savez_compressed(tmp, **artifacts)
-            os.replace(tmp, target)
+            write = lambda tmp: np.savez_compressed(tmp, **artifacts)  # noqa: E731
+            atomic_write(self.artifact_path(config), write, suffix=".npz")
             record["artifact_files"] = sorted(artifacts)
         path = self.path(config)
         atomic_write_text(path, json.dumps(record, indent=1, sort_keys=True) + "\n")

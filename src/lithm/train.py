@@ -30,7 +30,6 @@ from __future__ import annotations
 import math
 import os
 import platform
-import tempfile
 import time
 from pathlib import Path
 
@@ -44,6 +43,7 @@ from lithm.data import ImageData, load_dataset, split, to_float
 from lithm.metrics import filter_distance
 from lithm.models import build_model
 from lithm.probes import run_probes
+from lithm.store import atomic_write
 
 #: The evaluation sets scored after every epoch, in the column names of the authors' CSV (FACTS §9).
 EVAL_SETS = ("translation", "noise", "rotation", "edge_noise", "swap")
@@ -125,18 +125,6 @@ def _cpu_generator(seed: int) -> torch.Generator:
     gen = torch.Generator()
     gen.manual_seed(seed % (2**63))
     return gen
-
-
-def _atomic_save(obj, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def _improved(current: float, best: float | None) -> bool:
@@ -266,15 +254,13 @@ def train(
             wait += 1
         stopped_early = config.patience is not None and wait >= config.patience
         if ckpt is not None:
-            _atomic_save(
-                {
-                    "config": config.to_dict(), "model": model.state_dict(),
-                    "optimizer": optimizer.state_dict(), "shuffle_gen": shuffle_gen.get_state(),
-                    "augment_gen": augment_gen.get_state(), "history": history,
-                    "initial": initial, "best": best, "best_epoch": best_epoch, "wait": wait,
-                },
-                ckpt,
-            )  # fmt: skip
+            state = {
+                "config": config.to_dict(), "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(), "shuffle_gen": shuffle_gen.get_state(),
+                "augment_gen": augment_gen.get_state(), "history": history,
+                "initial": initial, "best": best, "best_epoch": best_epoch, "wait": wait,
+            }  # fmt: skip
+            atomic_write(ckpt, lambda tmp, state=state: torch.save(state, tmp))
         bar.update(1)
         bar.set_postfix(acc=f"{row['acc']:.3f}", val=f"{row['val_acc']:.3f}")
     bar.close()
