@@ -162,6 +162,14 @@ def _scale(scale, frame, experiment, dataset):
     return scale_label(sub[sub["dataset"] == dataset])
 
 
+def _level_legend(fig: Figure, handles: dict, levels, experiment: str) -> None:
+    """One legend entry per training level, titled with the level's unit, right of the axes."""
+    fig.legend(
+        [handles[v] for v in levels], [_level_text(experiment, v) for v in levels],
+        title=_LEVELS[experiment][0], loc="outside right upper",
+    )  # fmt: skip
+
+
 def plot_training_curves(
     frame: pd.DataFrame, dataset: str, experiment: str = "translation", scale: str | None = None
 ) -> Figure:
@@ -203,10 +211,7 @@ def plot_training_curves(
             if col == 0:
                 ax.set_ylabel(_ROW_LABELS[metric])
             _epoch_axis(ax, "epoch" if row == 2 else "")
-    fig.legend(
-        [handles[v] for v in levels], [_level_text(experiment, v) for v in levels],
-        title=_LEVELS[experiment][0], loc="outside right upper",
-    )  # fmt: skip
+    _level_legend(fig, handles, levels, experiment)
     ref = _TRAINING_FIGURES.get((experiment, ds))
     ref = f"cf. paper {ref}" if ref else "cf. the authors' supplementary figures (not in the paper)"
     title = f"{_DATASET_NAMES[ds]}, trained with {experiment} augmentation: {ref}"
@@ -252,10 +257,7 @@ def plot_filter_distance(
         _epoch_axis(ax, "epoch (0 = before training)")
     what = "Euclidean distance" if metric == "euclidean" else "cosine distance"
     axes[0, 0].set_ylabel(f"mean {what}\n(first layer, normalised kernels)")
-    fig.legend(
-        [handles[v] for v in levels], [_level_text(experiment, v) for v in levels],
-        title=_LEVELS[experiment][0], loc="outside right upper",
-    )  # fmt: skip
+    _level_legend(fig, handles, levels, experiment)
     ref = _DISTANCE_FIGURES.get(experiment) if ds == "mnist" else None
     ref = f"cf. paper {ref}" if ref else "no such figure in the paper"
     title = f"{_DATASET_NAMES[ds]} FCN trained with {experiment}: {what} between filters ({ref})"
