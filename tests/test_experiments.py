@@ -1,6 +1,6 @@
 import pytest
 
-from lithm.experiments import EXPERIMENTS, PAPER_LEVELS, PROFILES, expand, expand_all
+from lithm.experiments import EXPERIMENTS, PAPER_LEVELS, PROFILES, expand, expand_all, pilot
 
 
 def test_every_experiment_expands_in_every_profile():
@@ -29,12 +29,49 @@ def test_paper_profile_is_the_authors_protocol():
     assert not any(r.shuffle_folds for r in runs), "the paper's folds are contiguous"
 
 
-def test_book_profile_covers_both_datasets_with_three_folds():
+def test_book_profile_trains_to_a_plateau_with_two_translation_folds():
     prof = PROFILES["book"]
-    assert len(prof.folds) >= 3
-    for name in EXPERIMENTS:
-        for ds in ("mnist", "cifar10"):
-            assert {r.fold for r in expand(name, "book", ds)} == set(prof.folds)
+    for ds in ("mnist", "cifar10"):
+        trans = expand("translation", "book", ds)
+        assert {r.fold for r in trans} == {0, 1}, "translation needs two folds per level"
+        assert 0.4 in {r.level for r in trans}, "the paper's CIFAR-10 claim (§5.2) is at 40 %"
+        for name in EXPERIMENTS:
+            runs = expand(name, "book", ds)
+            assert runs and {r.fold for r in runs} == set(prof.experiment_folds(name, ds))
+            assert all(r.patience is not None and r.epochs >= 5 * r.patience for r in runs)
+            assert all(r.eval_subset for r in runs)
+    assert expand("translation", "book", "cifar10")[0].lr == 1e-3
+    assert expand("translation", "book", "mnist")[0].subset is None, "MNIST on the full folds"
+
+
+def test_book_grid_answers_the_open_questions():
+    probs = {r.connection_prob for r in expand("connections", "book", "mnist")}
+    assert {0.2, 0.5, 0.8, 0.9, 0.99} <= probs
+    modes = {r.connection_mode for r in expand("connections", "book", "mnist")}
+    assert {"synapse", "input"} <= modes
+    init = expand("init", "book", "mnist")
+    assert {r.init for r in init} == {"conv"} and {0.0, 0.3} <= {r.level for r in init}
+
+
+def test_paper_profile_uses_the_authors_variants_and_book_the_papers():
+    paper = expand("edge-noise", "paper", "mnist")[-1]
+    assert (paper.edge_pattern, paper.rotation_center) == ("code", "keras")
+    book = expand("rotation", "book", "mnist")[-1]
+    assert (book.edge_pattern, book.rotation_center) == ("frame", "image")
+
+
+def test_pilot_is_part_of_the_grid_and_comes_first():
+    from lithm.runner import grid
+
+    pilot_runs = pilot("book", "mnist")
+    assert [(c.model, c.level) for c in pilot_runs] == [
+        ("cnn", 0.0), ("fcn", 0.0), ("cnn", 0.3), ("fcn", 0.3)
+    ]  # fmt: skip
+    assert {c.run_id for c in pilot_runs} <= {
+        c.run_id for c in expand("translation", "book", "mnist")
+    }
+    everything = grid("all", "book", "mnist")
+    assert [c.run_id for c in everything[:4]] == [c.run_id for c in pilot_runs]
 
 
 def test_clean_runs_are_shared_between_experiments():

@@ -31,6 +31,8 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
+from lithm.config import EDGE_PATTERNS, ROTATION_CENTERS
+
 __all__ = [
     "EDGE_BORDER",
     "EVAL_EDGE_NOISE_SIGMA",
@@ -42,6 +44,7 @@ __all__ = [
     "augment",
     "edge_noise",
     "evaluation_transform",
+    "evaluation_transforms",
     "gaussian_noise",
     "level_description",
     "quadrant_swap",
@@ -59,9 +62,9 @@ EVAL_NOISE_SIGMA = 0.15  # per-epoch evaluation: Gaussian noise std
 EVAL_ROTATION_DEGREES = 45  # per-epoch evaluation: angles uniform in ±45°
 EVAL_EDGE_NOISE_SIGMA = 0.15  # per-epoch evaluation: edge-noise std (true 5-pixel frame)
 
-EDGE_PATTERNS = ("frame", "code")
-ROTATION_CENTERS = ("image", "keras")
 NOISE_SCALES = ("std", "variance")
+# EDGE_PATTERNS ("frame", "code") and ROTATION_CENTERS ("image", "keras") live in lithm.config,
+# where a run's configuration checks them too.
 
 
 # --------------------------------------------------------------------------------------------
@@ -481,12 +484,22 @@ TRAIN_AUGMENTATIONS: dict[str, Callable[..., Tensor]] = {
 }
 
 
-def augment(images: Tensor, kind: str, level, generator=None) -> Tensor:
+def augment(
+    images: Tensor,
+    kind: str,
+    level,
+    generator=None,
+    *,
+    edge_pattern: str = "frame",
+    rotation_center: str = "image",
+) -> Tensor:
     """Apply the training augmentation ``kind`` at the paper's ``level`` (FACTS §5).
 
     ``kind`` is a key of `TRAIN_AUGMENTATIONS` ("none", "translation", "noise", "edge-noise",
     "rotation"); ``level`` is the augmentation fraction in [0, 1) (the paper uses 0, 0.1, …, 0.9,
     0.99). Level 0 and kind "none" return ``images`` itself (same tensor, nothing drawn).
+    ``edge_pattern`` ("frame" or the authors' "code") reaches edge noise and ``rotation_center``
+    ("image" or "keras") reaches rotation; the other kinds ignore them.
 
     >>> x = torch.zeros(2, 1, 28, 28)
     >>> augment(x, "none", 0.0) is x
@@ -505,6 +518,10 @@ def augment(images: Tensor, kind: str, level, generator=None) -> Tensor:
             f"augmentation level must be a fraction with 0 <= level < 1 "
             f"(the paper uses 0, 0.1, ..., 0.9, 0.99), got {level!r}"
         )
+    if kind == "edge-noise":
+        return random_edge_noise(images, level, generator, pattern=edge_pattern)
+    if kind == "rotation":
+        return random_rotate(images, level, generator, center=rotation_center)
     return TRAIN_AUGMENTATIONS[kind](images, level, generator)
 
 
@@ -550,6 +567,38 @@ EVAL_TRANSFORMS: dict[str, Callable[..., Tensor]] = {
     "edge_noise": _eval_edge_noise,
     "swap": _eval_swap,
 }
+
+
+def evaluation_transforms(
+    edge_pattern: str = "frame", rotation_center: str = "image"
+) -> dict[str, Callable[..., Tensor]]:
+    """The five per-epoch evaluation transforms, with the edge-noise pattern and rotation centre
+    of a run (FACTS §5.6): the defaults are `EVAL_TRANSFORMS`; ``("code", "keras")`` is what the
+    authors' code scored.
+
+    >>> sorted(evaluation_transforms("code", "keras"))
+    ['edge_noise', 'noise', 'rotation', 'swap', 'translation']
+    """
+    _check_choice("pattern", edge_pattern, EDGE_PATTERNS)
+    _check_choice("center", rotation_center, ROTATION_CENTERS)
+    out = dict(EVAL_TRANSFORMS)
+    if edge_pattern != "frame":
+
+        def _edge(images: Tensor, generator=None) -> Tensor:
+            return edge_noise(
+                images, EVAL_EDGE_NOISE_SIGMA, EDGE_BORDER, generator, pattern=edge_pattern
+            )
+
+        out["edge_noise"] = _edge
+    if rotation_center != "image":
+
+        def _rotation(images: Tensor, generator=None) -> Tensor:
+            _check_images(images)
+            _check_generator(generator)
+            return _random_rotate(images, EVAL_ROTATION_DEGREES, generator, rotation_center)
+
+        out["rotation"] = _rotation
+    return out
 
 
 def evaluation_transform(name: str) -> Callable[..., Tensor]:

@@ -25,7 +25,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="lithm", description="Learning in the machine: to share or not to share?"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    experiments = [*EXPERIMENTS, "all"]
+    experiments = [*EXPERIMENTS, "pilot", "all"]
     datasets = [*DATASETS, "cifar", "all"]
 
     run = sub.add_parser("run", help="train the missing runs of an experiment grid")

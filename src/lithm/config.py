@@ -25,9 +25,19 @@ MODELS = ("cnn", "fcn")
 AUGMENTATIONS = ("none", "translation", "noise", "edge-noise", "rotation")
 CONNECTION_MODES = (None, "synapse", "input")
 INITS = ("keras", "conv")
+EDGE_PATTERNS = ("frame", "code")
+ROTATION_CENTERS = ("image", "keras")
 
 # Fields that change how long a run trains or how much it scores, not what it trains.
-_SCALE_ONLY = ("epochs", "patience", "eval_size")
+_SCALE_ONLY = ("epochs", "patience", "eval_size", "eval_subset")
+#: Fields that set a run's *scale* (how much data, how long, which optimiser settings, how it is
+#: scored and which variant of an augmentation). Runs that differ in any of them must never be
+#: pooled in one table cell (:func:`lithm.analysis.check_scale`). ``init`` is not among them: it is
+#: what the initialisation experiment varies, and the tables select it explicitly.
+SCALE_FIELDS = (
+    "n_folds", "subset", "shuffle_folds", "epochs", "patience", "batch_size", "lr",
+    "eval_size", "eval_subset", "edge_pattern", "rotation_center",
+)  # fmt: skip
 
 _DATASET_ALIASES = {
     "mnist": "mnist",
@@ -77,6 +87,13 @@ class RunConfig:
         eval_size: score at most this many held-out images per evaluation (None: the whole fold).
         seed: base seed for initialisation, masks, shuffling and augmentation.
         init: "keras" (the code's Glorot fans, FACTS §4.4) or "conv" (the matching conv's fans).
+        eval_subset: score the five *transformed* evaluations of each epoch on a fixed stratified
+            subset of this many held-out images (None: the whole fold). Clean validation, which
+            early stopping watches, always scores the whole fold (after ``eval_size``).
+        edge_pattern: "frame" (the paper's 5-pixel frame) or "code" (the authors' batch-indexing
+            pattern), for edge-noise training and the per-epoch edge-noise evaluation.
+        rotation_center: "image" (the centre of the pixel grid) or "keras" (Keras' off-by-half
+            centre), for rotation training and the per-epoch rotation evaluation.
     """
 
     dataset: str
@@ -96,6 +113,9 @@ class RunConfig:
     eval_size: int | None = None
     seed: int = 0
     init: str = "keras"
+    eval_subset: int | None = None
+    edge_pattern: str = "frame"
+    rotation_center: str = "image"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dataset", canonical_dataset(self.dataset))
@@ -103,6 +123,8 @@ class RunConfig:
         _check_choice("augmentation", self.augmentation, AUGMENTATIONS)
         _check_choice("connection mode", self.connection_mode, CONNECTION_MODES)
         _check_choice("init", self.init, INITS)
+        _check_choice("edge pattern", self.edge_pattern, EDGE_PATTERNS)
+        _check_choice("rotation center", self.rotation_center, ROTATION_CENTERS)
         level = round(float(self.level), 6)
         if not 0.0 <= level < 1.0:
             raise ValueError(f"level must be in [0, 1) (the paper uses 0 … 0.99), got {self.level}")
@@ -131,6 +153,10 @@ class RunConfig:
             raise ValueError(f"patience must be positive or None, got {self.patience}")
         if self.lr <= 0:
             raise ValueError(f"lr must be positive, got {self.lr}")
+        for name in ("eval_size", "eval_subset"):
+            value = getattr(self, name)
+            if value is not None and int(value) < 1:
+                raise ValueError(f"{name} must be a positive integer or None, got {value}")
         if self.subset is not None and self.subset < 2 * self.n_folds:
             raise ValueError(f"subset must hold at least 2 images per fold, got {self.subset}")
 
@@ -156,7 +182,12 @@ class RunConfig:
         """A short human-readable name: dataset, model, augmentation, fold."""
         aug = "none" if self.augmentation == "none" else f"{self.augmentation}{self.level:.2f}"
         mask = f"-{self.connection_mode}{self.connection_prob:.2f}" if self.connection_mode else ""
-        return f"{self.dataset}-{self.model}-{aug}{mask}-f{self.fold}of{self.n_folds}"
+        init = "-convinit" if self.init != "keras" else ""
+        return f"{self.dataset}-{self.model}{init}-{aug}{mask}-f{self.fold}of{self.n_folds}"
+
+    def scale(self) -> dict:
+        """The run's scale settings (:data:`SCALE_FIELDS`) as a dict."""
+        return {name: getattr(self, name) for name in SCALE_FIELDS}
 
     @property
     def run_id(self) -> str:

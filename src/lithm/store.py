@@ -172,8 +172,15 @@ class ResultsStore:
         disk always has its artifacts.
         """
         record = dict(record)
-        artifacts = record.pop("artifacts", None)
+        artifacts = dict(record.pop("artifacts", None) or {})
         config = RunConfig.from_dict(record["config"])
+        model_state = artifacts.pop("model", None)
+        if model_state is not None:
+            import torch
+
+            write_model = lambda tmp: torch.save(model_state, tmp)  # noqa: E731
+            atomic_write(self.model_path(config), write_model, suffix=".pt")
+            record["model_file"] = f"models/{config.run_id}.pt"
         if artifacts:
             write = lambda tmp: np.savez_compressed(tmp, **artifacts)  # noqa: E731
             atomic_write(self.artifact_path(config), write, suffix=".npz")
@@ -185,6 +192,39 @@ class ResultsStore:
     def artifact_path(self, config: RunConfig) -> Path:
         """The ``.npz`` file holding a run's arrays (final first-layer kernels)."""
         return self.root / "artifacts" / f"{config.run_id}.npz"
+
+    def model_path(self, config: RunConfig) -> Path:
+        """The ``.pt`` file holding a run's final weights (float16), when the run kept them."""
+        return self.root / "models" / f"{config.run_id}.pt"
+
+    def load_model(self, config: RunConfig, device="cpu"):
+        """The trained network of ``config``, rebuilt and loaded from its stored final weights.
+
+        The weights were saved as float16 (to keep the repository small) and are loaded with
+        ``torch.load(..., weights_only=True)`` into a float32 model in evaluation mode. Raises
+        ``FileNotFoundError`` naming the runs that kept their weights when ``config`` did not.
+        """
+        import torch
+
+        from lithm.models import build_model
+
+        path = self.model_path(config)
+        if not path.exists():
+            kept = sorted(p.stem for p in (self.root / "models").glob("*.pt"))
+            shown = "\n  ".join(kept) or "(none)"
+            raise FileNotFoundError(
+                f"no stored weights for run {config.run_id} in {self.root}; runs with weights:"
+                f"\n  {shown}\nTrain it with lithm.train(config, keep_model=True) instead."
+            )
+        state = torch.load(path, map_location=device, weights_only=True)
+        model = build_model(
+            config.dataset, config.model, connection_mode=config.connection_mode,
+            connection_prob=config.connection_prob, mask_seed=config.run_seed % (2**31),
+            init=config.init,
+        )  # fmt: skip
+        model.load_state_dict({k: v.float() if v.is_floating_point() else v
+                               for k, v in state.items()})  # fmt: skip
+        return model.to(device).eval()
 
     def kernels(self, config: RunConfig):
         """The stored final first-layer kernels of ``config`` as a float32 array, or None.

@@ -37,9 +37,9 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from lithm.augment import EVAL_TRANSFORMS, augment
+from lithm.augment import augment, evaluation_transforms
 from lithm.config import RunConfig
-from lithm.data import ImageData, load_dataset, split, to_float
+from lithm.data import ImageData, load_dataset, split, stratified_subset, to_float
 from lithm.metrics import filter_distance
 from lithm.models import build_model
 from lithm.probes import run_probes
@@ -142,6 +142,7 @@ def train(
     checkpoint_dir: str | Path | None = None,
     stop_after: int | None = None,
     keep_kernels: bool = False,
+    keep_model: bool = False,
 ) -> dict:
     """Train one run and return its record: configuration, per-epoch history, summary, provenance.
 
@@ -157,6 +158,9 @@ def train(
         keep_kernels: for free convolutions, return the final first-layer kernels under
             ``record["artifacts"]["kernels"]`` (float16 array, layout of ``FreeConv2d.kernels()``);
             the results store saves them beside the record (:meth:`ResultsStore.write`).
+        keep_model: return the final weights as a float16 state dict under
+            ``record["artifacts"]["model"]``; the store saves it as ``models/<run_id>.pt``,
+            loadable with :func:`lithm.store.load_model`.
 
     Returns:
         A JSON-serialisable dict with keys ``config``, ``history`` (one dict per epoch with
@@ -177,9 +181,18 @@ def train(
     )  # fmt: skip
     if config.eval_size is not None:
         val_idx = val_idx[: config.eval_size]
+    # why a fixed subset for the transformed evaluations: they are five of the six passes over the
+    # held-out fold each epoch; a stratified subset (the same images for every run of a fold,
+    # hence paired comparisons) cuts their cost while clean validation keeps the whole fold.
+    probe_pos = stratified_subset(data.labels[val_idx], config.eval_subset, seed=config.seed)
+    transforms = evaluation_transforms(config.edge_pattern, config.rotation_center)
+    # why: the authors' edge-noise pattern depends on an image's place in its batch (FACTS §5.3),
+    # so their variant is scored in batches of the training batch size, as their code did.
+    edge_batch = config.batch_size if config.edge_pattern == "code" else EVAL_BATCH
     # uint8 on the device once: cheap (≤ 184 MB) and avoids a host copy per batch on a GPU.
     x_train, y_train = data.images[train_idx].to(dev), data.labels[train_idx].to(dev)
     x_val, y_val = data.images[val_idx].to(dev), data.labels[val_idx].to(dev)
+    x_probe, y_probe = x_val[probe_pos.to(dev)], y_val[probe_pos.to(dev)]
     n_train = len(train_idx)
     steps = max(n_train // config.batch_size, 1)  # FACTS §3: ⌊N_train / batch⌋ steps per epoch
 
@@ -228,7 +241,10 @@ def train(
         for step in range(steps):
             idx = order[step * config.batch_size : (step + 1) * config.batch_size]
             x = to_float(x_train[idx])  # (B, C, H, W) in [0, 1]
-            x = augment(x, config.augmentation, config.level, generator=augment_gen)
+            x = augment(
+                x, config.augmentation, config.level, generator=augment_gen,
+                edge_pattern=config.edge_pattern, rotation_center=config.rotation_center,
+            )  # fmt: skip
             y = y_train[idx]
             logits = model(x)  # (B, 10)
             loss = F.cross_entropy(logits, y)
@@ -243,7 +259,8 @@ def train(
         row["val_loss"], row["val_acc"] = evaluate(model, x_val, y_val)
         eval_gen = _cpu_generator(seed + 1000 + epoch)  # fresh draw each epoch (FACTS §5.6)
         for name in EVAL_SETS:
-            _, row[name] = evaluate(model, x_val, y_val, EVAL_TRANSFORMS[name], eval_gen)
+            batch = edge_batch if name == "edge_noise" else EVAL_BATCH
+            _, row[name] = evaluate(model, x_probe, y_probe, transforms[name], eval_gen, batch)
         row.update(_distances(model))
         row["seconds"] = time.time() - t0
         history.append(row)
@@ -273,7 +290,13 @@ def train(
         extra["probes"] = run_probes(model, x_val, y_val)
         if keep_kernels and hasattr(model.first_layer, "kernels"):
             kernels = model.first_layer.kernels().detach().to("cpu", torch.float16).numpy()
-            extra["artifacts"] = {"kernels": kernels}
+            extra.setdefault("artifacts", {})["kernels"] = kernels
+        if keep_model:
+            state = {
+                k: v.detach().to("cpu", torch.float16) if v.is_floating_point() else v.cpu()
+                for k, v in model.state_dict().items()
+            }
+            extra.setdefault("artifacts", {})["model"] = state
     return {
         **extra,
         "config": config.to_dict(),
