@@ -11,6 +11,8 @@ import pytest
 
 from lithm.analysis import (
     CONFIG_COLUMNS,
+    MixedScaleError,
+    at_scale,
     authors_table,
     comparison_table,
     curves,
@@ -33,7 +35,8 @@ def record(history, *, initial=None, provenance=None, **config):
     ``history`` is a list of dicts holding at least acc, val_acc and translation; other accuracies
     default to 0.5 and the epoch numbers are filled in.
     """
-    settings = {"dataset": "mnist", "model": "cnn", "subset": 600, "epochs": len(history)}
+    # epochs is the cap (10): histories shorter than it stand for runs stopped early.
+    settings = {"dataset": "mnist", "model": "cnn", "subset": 600, "epochs": 10}
     settings["patience"] = None
     settings.update(config)
     cfg = RunConfig(**settings)
@@ -68,7 +71,7 @@ def epochs(val, acc=None, translation=None):
 # --------------------------------------------------------------------------------------------
 
 # Validation counts out of 14,000 images, 2 folds x 3 epochs: the pooled median of an even number
-# of values is the mean of the middle two, a half-integer count (FACTS §9).
+# of values is the mean of the middle two, a half-integer count (protocol §9).
 VAL_COUNTS = {0: [13860, 13866, 13869], 1: [13850, 13867, 13870]}
 TRAIN = {0: [0.90, 0.95, 0.99], 1: [0.91, 0.96, 0.98]}
 TRANS = {0: [0.30, 0.35, 0.37], 1: [0.31, 0.33, 0.36]}
@@ -358,7 +361,9 @@ def test_curves_describe_folds_per_epoch_including_late_epochs_with_fewer_folds(
 
 def test_scale_label_states_the_scale_and_the_papers():
     records = [
-        record(epochs([0.9] * 8), augmentation="translation", level=0.1, fold=f, subset=6000)
+        record(
+            epochs([0.9] * 8), augmentation="translation", level=0.1, fold=f, subset=6000, epochs=8
+        )
         for f in range(3)
     ]
     assert scale_label(load_results(records)) == (
@@ -393,3 +398,33 @@ def test_provenance_summary_counts_runs_hours_devices_and_dates():
     assert summary["git_commits"] == ["abc", "def+dirty"]
     assert summary["first_started"] == "2026-01-01T00:00:00Z"
     assert summary["last_ended"] == "2026-01-03T00:00:00Z"
+
+
+def test_runs_of_different_scales_never_pool_silently():
+    same = [record(epochs([0.9, 0.95]), fold=f) for f in range(2)]
+    longer = record(epochs([0.9]), fold=2, epochs=1, lr=1e-4)
+    frame = load_results([*same, longer])
+    for table in (authors_table, fold_table):
+        with pytest.raises(MixedScaleError, match=r"epochs 1 \(1 run\), 10 \(2 runs\)") as err:
+            table(frame, "translation", "mnist")
+        assert "lr 0.0001 (1 run), 0.001 (2 runs)" in str(err.value)
+        assert "at_scale" in str(err.value)
+    with pytest.raises(MixedScaleError):
+        comparison_table(frame, "translation", datasets=["mnist"])
+    with pytest.raises(MixedScaleError):
+        curves(frame, "translation", "mnist", "validation")
+    # One scale selected: the table works, with the fold count of that scale only.
+    table = fold_table(at_scale(frame, epochs=10), "translation", "mnist")
+    assert int(table.loc[0, "n_folds"]) == 2
+    # Different datasets may have different scales.
+    cifar = record(epochs([0.5]), dataset="cifar10", epochs=3)
+    assert not authors_table(load_results([*same, cifar]), "translation", "mnist").empty
+
+
+def test_the_init_control_is_its_own_experiment():
+    keras = record(epochs([0.9]), model="fcn", augmentation="translation", level=0.3)
+    conv = record(epochs([0.8]), model="fcn", augmentation="translation", level=0.3, init="conv")
+    frame = load_results([keras, conv])
+    assert set(runs_of(frame, "translation")["init"]) == {"keras"}
+    assert set(runs_of(frame, "init")["init"]) == {"conv"}
+    assert fold_table(frame, "init", "mnist").loc[0, "validation"] == 0.8

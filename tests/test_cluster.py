@@ -77,7 +77,7 @@ def _numbers(record) -> dict:
         elif isinstance(value, list):
             for i, v in enumerate(value):
                 walk(v, (*path, str(i)))
-        elif path[-1] != "seconds":
+        elif path[-1] not in ("seconds", "cpu_seconds"):
             flat["/".join(path)] = value
 
     walk({"history": record["history"], "probes": record["probes"]}, ())

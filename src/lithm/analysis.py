@@ -2,11 +2,11 @@
 
 Every stored run (one fold of one model at one setting, :mod:`lithm.store`) becomes per-epoch rows
 of a tidy table (:func:`load_results`); the first-layer filter distances of free convolutions get
-their own long table (:func:`load_distances`, FACTS §6). From these:
+their own long table (:func:`load_distances`, protocol §6). From these:
 
 - :func:`authors_table` aggregates the authors' way: the median over **every epoch of every fold**
-  (FACTS §9, §10.8). That is how the paper's Tables 1, 2 and B.1–B.3 were made, so it is the way to
-  compare with them, but early, poor epochs count as much as late ones.
+  (protocol §9, §10.8). That is how the paper's Tables 1, 2 and B.1–B.3 were made, so it is the way
+  to compare with them, but early, poor epochs count as much as late ones.
 - :func:`fold_table` aggregates the sound way: one number per fold (its final epoch, or its best
   clean-validation epoch), then the median across folds with the spread (min, max, n_folds).
 - :func:`comparison_table` puts either beside the paper's printed values (:mod:`lithm.paper`).
@@ -37,13 +37,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from lithm.config import RunConfig, canonical_dataset
+from lithm.config import SCALE_FIELDS, RunConfig, canonical_dataset
 from lithm.experiments import PROFILES, get_experiment
 from lithm.paper import PROTOCOL, paper_results
 from lithm.store import ResultsStore
 
 __all__ = [
     "CONFIG_COLUMNS",
+    "MixedScaleError",
+    "at_scale",
+    "check_scale",
     "HISTORY_COLUMNS",
     "METRICS",
     "TABLE_METRICS",
@@ -63,7 +66,7 @@ __all__ = [
 
 #: The RunConfig fields, one column each in every table built here.
 CONFIG_COLUMNS = tuple(f.name for f in fields(RunConfig))
-#: Per-epoch values of a record's history (lithm.train), in the authors' CSV names (FACTS §9).
+#: Per-epoch values of a record's history (lithm.train), in the authors' CSV names (protocol §9).
 HISTORY_COLUMNS = (
     "loss", "acc", "val_loss", "val_acc", "translation", "noise", "rotation", "edge_noise",
     "swap", "dist_1", "dist_4", "cos_1", "cos_4", "seconds",
@@ -85,7 +88,7 @@ METRICS = {
 TABLE_METRICS = ("train", "validation", "translation")
 #: The ways of aggregating folds and epochs into one number per cell.
 WAYS = {
-    "authors": "median over every epoch of every fold (the authors' way, FACTS §9)",
+    "authors": "median over every epoch of every fold (the authors' way, protocol §9)",
     "final": "median over folds of each fold's final-epoch accuracy",
     "best": "median over folds of each fold's accuracy at its best clean-validation epoch",
 }
@@ -149,7 +152,7 @@ def load_results(source) -> pd.DataFrame:
     ``"none"`` for no mask), ``run_id``, ``device`` (from the provenance), ``epoch`` (1, 2, …) and
     the history values (:data:`HISTORY_COLUMNS`: ``acc`` is the running accuracy on augmented
     training batches, ``val_acc`` the clean held-out fold, ``translation`` … ``swap`` the
-    transformed held-out fold, FACTS §5.6; ``dist_*``/``cos_*`` only for free convolutions). The
+    transformed held-out fold, protocol §5.6; ``dist_*``/``cos_*`` only for free convolutions). The
     distances before training are not here but in :func:`load_distances`. Unknown history keys are
     kept as extra columns; end-of-training ``probes`` are ignored.
 
@@ -183,11 +186,11 @@ def load_distances(source) -> pd.DataFrame:
     One row per (run, epoch, radius, metric) with the RunConfig columns, ``run_id``, ``device``,
     ``epoch``,
     ``radius`` (1 or 4), ``metric`` ("euclidean" or "cosine", the latter a cosine *distance*) and
-    ``value`` (FACTS §6). Epoch 0 is the initial weights; epoch e is after e epochs of training.
+    ``value`` (protocol §6). Epoch 0 is the initial weights; epoch e is after e epochs of training.
 
     Why it differs from the authors' CSV: there the row of epoch e holds the distance *before* epoch
-    e (the last value is dropped, FACTS §6), so their epoch 1 is our epoch 0 and their curves stop
-    one epoch short.
+    e (the last value is dropped, protocol §6), so their epoch 1 is our epoch 0 and their curves
+    stop one epoch short.
 
     >>> d = load_distances(demo_records())
     >>> sorted(d["epoch"].unique().tolist()), sorted(d["metric"].unique().tolist())
@@ -243,9 +246,9 @@ def runs_of(frame: pd.DataFrame, experiment: str, *, level: float | None = None)
 
     - "translation", "noise", "edge-noise", "rotation": both models, training augmentation of that
       kind or "none" (level 0), no connection mask. The level-0 runs are therefore shared by the
-      four experiments, as in the authors' analysis (FACTS §9).
+      four experiments, as in the authors' analysis (protocol §9).
     - "connections": free convolutions trained with translation at the connection level, with any
-      mask; the unmasked FCN at that level is the probability-0 baseline (FACTS §8). The level is
+      mask; the unmasked FCN at that level is the probability-0 baseline (protocol §8). The level is
       every level at which masked runs exist, or ``level`` when given. A ``setting`` column names
       each mask ("synapse 0.50", "input 0.90", "no mask").
 
@@ -259,14 +262,17 @@ def runs_of(frame: pd.DataFrame, experiment: str, *, level: float | None = None)
     _require(frame, ("model", "augmentation", "level", "connection_mode", "connection_prob"))
     mode = _mode(frame)
     unmasked = mode == "none"
+    # why: the initialisation control (experiment "init") must never pool with the default runs.
+    init = frame["init"] == exp.init if "init" in frame else True
     if not exp.connection_modes:
         keep = (
             frame["augmentation"].isin([exp.augmentation, "none"])
             & unmasked
             & frame["model"].isin(exp.models)
+            & init
         )
         return frame[keep].copy()
-    fcn = (frame["model"] == "fcn") & frame["augmentation"].isin([exp.augmentation, "none"])
+    fcn = (frame["model"] == "fcn") & frame["augmentation"].isin([exp.augmentation, "none"]) & init
     masked = fcn & ~unmasked
     if level is None:
         levels = sorted(set(frame.loc[masked, "level"].round(6)))
@@ -281,11 +287,76 @@ def runs_of(frame: pd.DataFrame, experiment: str, *, level: float | None = None)
     return out
 
 
+class MixedScaleError(ValueError):
+    """Runs of different scales (subset, epochs, patience, lr, batch, …) were about to be pooled."""
+
+
+def _scale_value(value):
+    return None if value is None or _isnan(value) else value
+
+
+def check_scale(frame: pd.DataFrame, what: str = "these runs") -> pd.DataFrame:
+    """Raise :class:`MixedScaleError` when ``frame`` holds runs of more than one scale per dataset.
+
+    A table cell or a figure curve pools runs; pooling runs that trained on different data, for
+    different lengths or with different optimiser or evaluation settings
+    (:data:`lithm.config.SCALE_FIELDS`) would silently mix scales. The error names every
+    differing setting with its values and how to separate them. Returns ``frame`` unchanged.
+
+    >>> frame = load_results(demo_records())
+    >>> check_scale(frame) is frame
+    True
+    >>> mixed = frame.assign(epochs=[3 if r == frame["run_id"][0] else 1 for r in frame["run_id"]])
+    >>> check_scale(mixed)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    lithm.analysis.MixedScaleError: these runs mix scales on mnist: epochs 1 (7 runs), 3 (1 run)....
+    """
+    if frame.empty:
+        return frame
+    columns = [c for c in SCALE_FIELDS if c in frame.columns]
+    for ds, sub in frame.groupby("dataset", sort=True):
+        runs = sub.drop_duplicates("run_id")
+        differing = []
+        for column in columns:
+            counts = Counter(_scale_value(v) for v in runs[column])
+            if len(counts) > 1:
+                shown = ", ".join(
+                    f"{value} ({n} run{'s' if n > 1 else ''})"
+                    for value, n in sorted(counts.items(), key=lambda kv: str(kv[0]))
+                )
+                differing.append((column, shown))
+        if differing:
+            names = "; ".join(f"{column} {shown}" for column, shown in differing)
+            first = differing[0][0]
+            raise MixedScaleError(
+                f"{what} mix scales on {ds}: {names}. Keep one scale per results folder "
+                f"(lithm run --results DIR for other scales), or select one scale first with "
+                f"lithm.analysis.at_scale(frame, {first}=...)."
+            )
+    return frame
+
+
+def at_scale(frame: pd.DataFrame, **settings) -> pd.DataFrame:
+    """The rows of ``frame`` whose scale settings equal ``settings`` (e.g. ``epochs=100``).
+
+    >>> len(at_scale(load_results(demo_records()), epochs=3)) == len(load_results(demo_records()))
+    True
+    """
+    keep = pd.Series(True, index=frame.index)
+    for name, value in settings.items():
+        if name not in SCALE_FIELDS:
+            raise ValueError(f"{name!r} is not a scale setting; valid: {', '.join(SCALE_FIELDS)}")
+        column = frame[name].map(_scale_value)
+        keep &= column.isna() if value is None else column == value
+    return frame[keep]
+
+
 def _select(frame: pd.DataFrame, experiment: str, dataset: str, level=None) -> pd.DataFrame:
     _require(frame, ("dataset",))
     ds = canonical_dataset(dataset)
     out = runs_of(frame, experiment, level=level)
-    return out[out["dataset"] == ds]
+    return check_scale(out[out["dataset"] == ds], f"the {experiment} runs")
 
 
 def _keys(experiment: str) -> list[str]:
@@ -329,7 +400,7 @@ def authors_table(
 ) -> pd.DataFrame:
     """Return the authors' table: per (model, level) the median over every epoch of every fold.
 
-    This is exactly how the paper's Tables 1, 2 and B.1–B.3 were computed (FACTS §9, §10.8): all
+    This is exactly how the paper's Tables 1, 2 and B.1–B.3 were computed (protocol §9, §10.8): all
     per-epoch rows of all folds pooled, then one median, so an even number of rows gives the mean
     of the two middle values. Columns: dataset, model, level (plus the connection setting for
     "connections"), one column per metric (``train`` = ``acc``, ``validation`` = ``val_acc``,
@@ -378,11 +449,11 @@ def fold_table(
 ) -> pd.DataFrame:
     """Return the per-fold table: each fold's final (or best) epoch, then the median over folds.
 
-    The sound way to summarise cross-validation (FACTS §12): one number per fold, then the median
+    The sound way to summarise cross-validation (protocol §9): one number per fold, then the median
     with its spread. ``epoch="final"`` takes each fold's last epoch; ``epoch="best"`` the epoch of
     highest clean validation accuracy (the first, on ties), which is what early stopping with
     restored weights would keep. Beware that "best" chooses the epoch on the same held-out fold it
-    then reports (there is no separate test set, FACTS §10.9), so its validation accuracy is
+    then reports (there is no separate test set, protocol §10.9), so its validation accuracy is
     optimistic.
 
     Columns: dataset, model, level (plus the connection setting), ``n_folds``, then for each metric
@@ -539,7 +610,7 @@ def scale_label(frame: pd.DataFrame) -> str:
     """Return a short, honest description of the scale of the runs in ``frame``.
 
     Says how many folds of how many were run, on how many images, for how many epochs, and what the
-    paper used (FACTS §2–§3: 5 contiguous folds of train+test, 70,000 MNIST / 60,000 CIFAR-10
+    paper used (protocol §2–§3: 5 contiguous folds of train+test, 70,000 MNIST / 60,000 CIFAR-10
     images, up to 250 / 500 epochs with early stopping). "paper scale" only when every one of these
     matches the paper; "CPU scale" when every run was computed on a CPU; else "reduced scale".
 
@@ -655,8 +726,8 @@ def curves(
 
     Columns: the keys, ``epoch``, ``mean``, ``min``, ``max``, ``std`` (NaN for one fold) and ``n``
     (folds that reached that epoch: with early stopping, late epochs have fewer). The authors'
-    figures show the mean with a 95 % bootstrap band (FACTS §9); with 2–5 folds a bootstrap band is
-    not meaningful, so our figures draw the min–max range.
+    figures show the mean with a 95 % bootstrap band (protocol §9); with 2–5 folds a bootstrap band
+    is not meaningful, so our figures draw the min–max range.
 
     Args:
         metric: a history column ("acc", "val_acc", "translation", "swap", …) or a table name
@@ -681,7 +752,7 @@ def distance_curves(
 ) -> pd.DataFrame:
     """Return per (model, level, radius, epoch) statistics over folds of the filter distances.
 
-    ``distances`` comes from :func:`load_distances`; epoch 0 is before training (FACTS §6).
+    ``distances`` comes from :func:`load_distances`; epoch 0 is before training (protocol §6).
 
     >>> d = distance_curves(load_distances(demo_records()), "translation", "mnist")
     >>> sorted(d["radius"].unique().tolist()), int(d["epoch"].min())

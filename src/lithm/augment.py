@@ -2,12 +2,12 @@
 
 The paper trains on translated images (§4) and, in Appendix B, on noisy, edge-noisy and rotated
 ones; every epoch it also scores each model on five transformed copies of the held-out fold
-(FACTS §5.6). Each transform exists here twice:
+(protocol §5.6). Each transform exists here twice:
 
 - a **deterministic** function with explicit parameters, for figures and widgets:
   `translate`, `rotate`, `gaussian_noise`, `edge_noise`, `quadrant_swap`;
 - a **random sampler** ``(images, level, generator=None)`` with the paper's *level* semantics
-  (FACTS §5), for training: `random_translate`, `random_rotate`, `random_gaussian_noise`,
+  (protocol §5), for training: `random_translate`, `random_rotate`, `random_gaussian_noise`,
   `random_edge_noise`, gathered in `TRAIN_AUGMENTATIONS` and called through `augment`.
 
 The evaluation transforms are in `EVAL_TRANSFORMS` (see `evaluation_transform`).
@@ -57,7 +57,7 @@ __all__ = [
 ]
 
 EDGE_BORDER = 5  # width in pixels of the edge-noise frame (paper B.1)
-EVAL_TRANSLATION = 0.25  # per-epoch evaluation: shifts of up to ±25 % per axis (FACTS §5.6)
+EVAL_TRANSLATION = 0.25  # per-epoch evaluation: shifts of up to ±25 % per axis (protocol §5.6)
 EVAL_NOISE_SIGMA = 0.15  # per-epoch evaluation: Gaussian noise std
 EVAL_ROTATION_DEGREES = 45  # per-epoch evaluation: angles uniform in ±45°
 EVAL_EDGE_NOISE_SIGMA = 0.15  # per-epoch evaluation: edge-noise std (true 5-pixel frame)
@@ -163,7 +163,7 @@ def _bilinear(images: Tensor, src_rows: Tensor, src_cols: Tensor) -> Tensor:
     """Sample ``images`` at real positions ``(src_rows, src_cols)``, each (B, H, W).
 
     Bilinear interpolation; positions outside the image take the nearest edge pixel (Keras
-    ``fill_mode="nearest"``, FACTS §5.1). Clamping the position to the image is exactly that
+    ``fill_mode="nearest"``, protocol §5.1). Clamping the position to the image is exactly that
     fill: beyond the border the replicated image is constant along the clamped axis.
     Integer positions give the pixel itself, with no interpolation blur (the weights are 0 and 1).
     """
@@ -200,7 +200,7 @@ def _translate(images: Tensor, dx: Tensor, dy: Tensor) -> Tensor:
 
 
 def translate(images: Tensor, dx, dy) -> Tensor:
-    """Shift images by ``dx`` pixels right and ``dy`` pixels down (paper §4, FACTS §5.1).
+    """Shift images by ``dx`` pixels right and ``dy`` pixels down (paper §4, protocol §5.1).
 
     Shifts are continuous: bilinear interpolation, with edge pixels replicated outward into the
     vacated side (Keras ``fill_mode="nearest"``, as in the authors' ImageDataGenerator). Integer
@@ -251,7 +251,7 @@ def _rotate(images: Tensor, degrees: Tensor, center: str) -> Tensor:
 
 
 def rotate(images: Tensor, degrees, *, center: str = "image") -> Tensor:
-    """Rotate images counter-clockwise (as displayed) by ``degrees`` (paper B.4, FACTS §5.4).
+    """Rotate images counter-clockwise (as displayed) by ``degrees`` (paper B.4, protocol §5.4).
 
     Bilinear interpolation, edge pixels replicated (Keras ``fill_mode="nearest"``). ``degrees`` is
     a number or a 1-D tensor with one angle per image; negative angles turn clockwise (the
@@ -282,11 +282,12 @@ def _noise_std(sigma, scale: str) -> float:
 
 
 def gaussian_noise(images: Tensor, sigma, generator=None, *, scale: str = "std") -> Tensor:
-    """Add Gaussian noise N(0, σ²) to every pixel, without clipping (paper B.2, FACTS §5.2).
+    """Add Gaussian noise N(0, σ²) to every pixel, without clipping (paper B.2, protocol §5.2).
 
     ``sigma`` is a standard deviation, as in the authors' code (``scale="std"``, the default).
-    The paper's captions and tables call the level a "variance" (FACTS §10.3); ``scale="variance"``
-    reads ``sigma`` as σ² instead. The result is not clipped to [0, 1], as in the code.
+    The paper's captions and tables call the level a "variance" (protocol §10.3);
+    ``scale="variance"`` reads ``sigma`` as σ² instead. The result is not clipped to [0, 1], as in
+    the code.
 
     >>> x = torch.full((1, 1, 2, 2), 0.5)
     >>> y = gaussian_noise(x, 0.1, generator=torch.Generator().manual_seed(0))
@@ -310,7 +311,7 @@ def _edge_mask(shape: torch.Size, border: int, pattern: str, device) -> Tensor:
         inner_cols = (cols >= border) & (cols < w - border)  # (W,)
         return ~(inner_rows.view(h, 1) & inner_cols.view(1, w)).view(1, 1, h, w)
     # Why: the authors zero noise[border:-border, border:-border] on a (B, H, W, C) array, which
-    # indexes (batch, rows) instead of (rows, columns) (FACTS §5.3). Using the same Python slice
+    # indexes (batch, rows) instead of (rows, columns) (protocol §5.3). Using the same Python slice
     # on a (B, H) mask reproduces it exactly, edge cases included (e.g. B <= 10: all noisy).
     noisy = torch.ones(b, h, dtype=torch.bool)
     noisy[border:-border, border:-border] = False
@@ -326,7 +327,7 @@ def edge_noise(
     pattern: str = "frame",
     scale: str = "std",
 ) -> Tensor:
-    """Add Gaussian noise N(0, σ²) only on the image's periphery (paper B.1, FACTS §5.3).
+    """Add Gaussian noise N(0, σ²) only on the image's periphery (paper B.1, protocol §5.3).
 
     ``pattern="frame"`` (default) is the paper's design: noise on the ``border``-pixel frame of
     every image, the interior untouched. ``pattern="code"`` reproduces, for faithfulness studies
@@ -352,7 +353,7 @@ def edge_noise(
 
 
 def quadrant_swap(images: Tensor) -> Tensor:
-    """Exchange quadrants I and III of every image; II and IV stay (paper B.3, FACTS §5.5).
+    """Exchange quadrants I and III of every image; II and IV stay (paper B.3, protocol §5.5).
 
     With h = H // 2, the top-right block (rows 0..h-1, columns W-h..W-1) and the bottom-left
     block (rows H-h..H-1, columns 0..h-1) trade places. For odd sizes the middle row and column
@@ -386,7 +387,7 @@ def _level(level) -> float:
 
 
 def random_translate(images: Tensor, level, generator=None) -> Tensor:
-    """Shift each image by a random amount of up to ±level of its size per axis (FACTS §5.1).
+    """Shift each image by a random amount of up to ±level of its size per axis (protocol §5.1).
 
     As Keras ``ImageDataGenerator(width_shift_range=level, height_shift_range=level)``:
     dx ~ U(-level·W, level·W) and dy ~ U(-level·H, level·H), drawn independently per image and
@@ -414,7 +415,7 @@ def _random_rotate(images: Tensor, max_degrees: float, generator, center: str) -
 
 
 def random_rotate(images: Tensor, level, generator=None, *, center: str = "image") -> Tensor:
-    """Rotate each image by a random angle in ±int(level·360) degrees (paper B.4, FACTS §5.4).
+    """Rotate each image by a random angle in ±int(level·360) degrees (paper B.4, protocol §5.4).
 
     As Keras ``ImageDataGenerator(rotation_range=int(level * 360))`` in the authors' code: angles
     uniform in both directions, bilinear, edges replicated. The ``int`` truncation is kept, so
@@ -435,7 +436,7 @@ def random_rotate(images: Tensor, level, generator=None, *, center: str = "image
 
 
 def random_gaussian_noise(images: Tensor, level, generator=None) -> Tensor:
-    """Add Gaussian noise of standard deviation σ = level (paper B.2, FACTS §5.2).
+    """Add Gaussian noise of standard deviation σ = level (paper B.2, protocol §5.2).
 
     Level 0 returns ``images`` itself (same tensor, nothing drawn).
 
@@ -451,7 +452,7 @@ def random_gaussian_noise(images: Tensor, level, generator=None) -> Tensor:
 
 
 def random_edge_noise(images: Tensor, level, generator=None, *, pattern: str = "frame") -> Tensor:
-    """Add Gaussian noise of std σ = level on the 5-pixel frame (paper B.1, FACTS §5.3).
+    """Add Gaussian noise of std σ = level on the 5-pixel frame (paper B.1, protocol §5.3).
 
     ``pattern`` as in `edge_noise` (``"code"`` reproduces the authors' bug). Level 0 returns
     ``images`` itself (same tensor, nothing drawn).
@@ -493,7 +494,7 @@ def augment(
     edge_pattern: str = "frame",
     rotation_center: str = "image",
 ) -> Tensor:
-    """Apply the training augmentation ``kind`` at the paper's ``level`` (FACTS §5).
+    """Apply the training augmentation ``kind`` at the paper's ``level`` (protocol §5).
 
     ``kind`` is a key of `TRAIN_AUGMENTATIONS` ("none", "translation", "noise", "edge-noise",
     "rotation"); ``level`` is the augmentation fraction in [0, 1) (the paper uses 0, 0.1, …, 0.9,
@@ -526,7 +527,7 @@ def augment(
 
 
 # --------------------------------------------------------------------------------------------
-# Per-epoch evaluation transforms (FACTS §5.6)
+# Per-epoch evaluation transforms (protocol §5.6)
 # --------------------------------------------------------------------------------------------
 
 
@@ -550,7 +551,7 @@ def _eval_rotation(images: Tensor, generator=None) -> Tensor:
 def _eval_edge_noise(images: Tensor, generator=None) -> Tensor:
     """Gaussian noise of std 0.15 on the true 5-pixel frame."""
     # Why the true frame: the authors' evaluation set carried the §5.3 batch-indexing bug
-    # (FACTS §5.6); we score what the paper describes (B.1). edge_noise(..., pattern="code")
+    # (protocol §5.6); we score what the paper describes (B.1). edge_noise(..., pattern="code")
     # reproduces the original.
     return edge_noise(images, EVAL_EDGE_NOISE_SIGMA, EDGE_BORDER, generator)
 
@@ -573,7 +574,7 @@ def evaluation_transforms(
     edge_pattern: str = "frame", rotation_center: str = "image"
 ) -> dict[str, Callable[..., Tensor]]:
     """The five per-epoch evaluation transforms, with the edge-noise pattern and rotation centre
-    of a run (FACTS §5.6): the defaults are `EVAL_TRANSFORMS`; ``("code", "keras")`` is what the
+    of a run (protocol §5.6): the defaults are `EVAL_TRANSFORMS`; ``("code", "keras")`` is what the
     authors' code scored.
 
     >>> sorted(evaluation_transforms("code", "keras"))
@@ -602,7 +603,7 @@ def evaluation_transforms(
 
 
 def evaluation_transform(name: str) -> Callable[..., Tensor]:
-    """The per-epoch evaluation transform ``name``: ``f(images, generator=None)`` (FACTS §5.6).
+    """The per-epoch evaluation transform ``name``: ``f(images, generator=None)`` (protocol §5.6).
 
     The authors scored every model after every epoch on five transformed copies of the held-out
     fold, the random ones redrawn each epoch: "translation" (±25 %), "noise" (σ 0.15), "rotation"
@@ -624,7 +625,7 @@ def evaluation_transform(name: str) -> Callable[..., Tensor]:
 
 
 def level_description(kind: str, level, size: int | tuple[int, int] | None = None) -> str:
-    """A short human label of what ``level`` means for ``kind``, for figure titles (FACTS §5).
+    """A short human label of what ``level`` means for ``kind``, for figure titles (protocol §5).
 
     ``size`` (image side, or ``(H, W)``) is needed for "translation" only. Both spellings
     "edge-noise" and "edge_noise" are accepted, and "swap" for the quadrant swap.

@@ -6,6 +6,7 @@ Examples::
     lithm run all --profile book --dataset all
     lithm status --profile book
     lithm table translation --profile book --dataset mnist
+    lithm verdicts --profile book --markdown
 
 Bad arguments get an error that lists the valid values; a missing dataset says where it looked and
 how to provide it (``--data-dir`` or ``LITHM_DATA``).
@@ -52,13 +53,26 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--results", help="results folder root")
     status.add_argument("--markdown", action="store_true", help="print Markdown tables")
 
+    conv = sub.add_parser("convergence", help="how many stored runs finished learning")
+    conv.add_argument("--profile", default="book", choices=list(PROFILES))
+    conv.add_argument("--results", help="results folder root")
+    conv.add_argument("--list", action="store_true", help="also list the runs still learning")
+
+    verdicts = sub.add_parser("verdicts", help="every claim of the paper: reproduced or not")
+    verdicts.add_argument("--profile", default="book", choices=list(PROFILES))
+    verdicts.add_argument("--results", help="results folder root")
+    verdicts.add_argument("--way", default="best", choices=["best", "final", "authors"],
+                          help="per fold: best clean-validation epoch, final epoch, or the "
+                          "authors' median over epochs x folds")  # fmt: skip
+    verdicts.add_argument("--markdown", action="store_true", help="print a Markdown table")
+
     table = sub.add_parser("table", help="our numbers beside the paper's")
     table.add_argument("experiment", choices=list(EXPERIMENTS), metavar="EXPERIMENT",
                        help=f"one of: {', '.join(EXPERIMENTS)}")  # fmt: skip
     table.add_argument("--profile", default="book", choices=list(PROFILES))
     table.add_argument("--dataset", default="all", choices=datasets)
     table.add_argument("--way", default="both", choices=["authors", "final", "best", "both"],
-                       help="authors: median over all epochs of all folds (FACTS §9); "
+                       help="authors: median over all epochs of all folds (protocol §9); "
                        "final/best: per-fold final or best epoch, median over folds")  # fmt: skip
     table.add_argument("--results", help="results folder root")
     return parser
@@ -114,19 +128,70 @@ def _cmd_status(args) -> int:
     import pandas as pd
 
     from lithm.paths import results_dir
-    from lithm.runner import status
+    from lithm.runner import status, status_totals
 
     profiles = list(PROFILES) if args.profile == "all" else [args.profile]
     for profile in profiles:
-        rows = status(profile, results_dir(profile, args.results))
-        frame = pd.DataFrame(rows)
+        folder = results_dir(profile, args.results)
+        frame = pd.DataFrame(status(profile, folder))
         frame["hours"] = frame["hours"].round(2)
-        print(f"profile {profile} ({results_dir(profile, args.results)}):")
+        frame["cpu_hours"] = frame["cpu_hours"].map(
+            lambda h: "?" if h is None or h != h else f"{h:.2f}"
+        )
+        frame["hours_left"] = frame["hours_left"].map(
+            lambda h: "?" if h is None or h != h else f"{h:.2f}"
+        )
+        print(f"profile {profile} ({folder}):")
         if args.markdown:
             print(_markdown(frame))
         else:
             _print_frame(frame)
+        total = status_totals(profile, folder)
+        left = total["hours_left"]
+        left = "unknown (no finished run of some kind yet)" if left is None else f"{left:.1f} h"
+        print(
+            f"all distinct runs: {total['done']} of {total['runs']} done, {total['hours']:.2f} h "
+            f"computed; estimated time left at one process: {left} (divide by the number of "
+            "processes sharing the grid)"
+        )
         print()
+    return 0
+
+
+def _cmd_convergence(args) -> int:
+    from lithm.convergence import convergence_table
+    from lithm.paths import results_dir
+
+    folder = results_dir(args.profile, args.results)
+    table = convergence_table(folder)
+    print(f"profile {args.profile} ({folder}): runs that finished learning (stopped by patience,")
+    print("or flat: the last epochs added at most 0.2 points of clean validation accuracy)")
+    _print_frame(table)
+    unconverged = table.attrs["unconverged"]
+    if args.list and unconverged:
+        print("\nstill learning when they stopped:\n  " + "\n  ".join(unconverged))
+    return 0
+
+
+def _cmd_verdicts(args) -> int:
+    from lithm.analysis import load_distances, load_results
+    from lithm.paths import results_dir
+    from lithm.verdicts import verdict_table
+
+    folder = results_dir(args.profile, args.results)
+    table = verdict_table(load_results(folder), way=args.way, distances=load_distances(folder))
+    for column in ("ours", "low", "high"):
+        table[column] = table[column].map(lambda x: "–" if x is None or x != x else f"{x:.3f}")
+    table = table[["claim", "section", "paper", "ours", "low", "high", "n_folds", "outcome",
+                   "reason"]]  # fmt: skip
+    counts = table["outcome"].value_counts()
+    print(f"profile {args.profile} ({folder}), {table.attrs.get('caption', '')}:")
+    if args.markdown:
+        print(_markdown(table))
+    else:
+        _print_frame(table)
+    print("; ".join(f"{counts.get(o, 0)} {o}" for o in ("reproduces", "does not reproduce",
+                                                       "cannot tell")))  # fmt: skip
     return 0
 
 
@@ -155,7 +220,11 @@ def main(argv=None) -> int:
     from lithm.runner import GridFailed
 
     args = _parser().parse_args(argv)
-    commands = {"run": _cmd_run, "status": _cmd_status, "table": _cmd_table}
+    commands = {
+        "run": _cmd_run, "status": _cmd_status, "table": _cmd_table,
+        "convergence": _cmd_convergence,
+        "verdicts": _cmd_verdicts,
+    }  # fmt: skip
     try:
         return commands[args.command](args)
     except (DataMissingError, ValueError, ImportError) as exc:

@@ -1,6 +1,6 @@
 """Run a grid's missing runs as Ray tasks on a cluster, and estimate what the full paper costs.
 
-The runs of a grid are independent (paper §4, FACTS §2: one run is one fold of one model at one
+The runs of a grid are independent (paper §4, protocol §2: one run is one fold of one model at one
 setting), so :class:`RayExecutor` makes each missing run a Ray task: one GPU per run when the
 cluster has GPUs, else one CPU. The record a task returns travels back to the driver, which writes
 it to the results store as soon as it arrives (:func:`lithm.runner.run_grid`), so the workers need
@@ -462,11 +462,11 @@ def _describe(exc: BaseException) -> str:
 def _full_size(dataset: str) -> int:
     from lithm.paper import PROTOCOL
 
-    return PROTOCOL[dataset]["n_images"]  # train + test (FACTS §2)
+    return PROTOCOL[dataset]["n_images"]  # train + test (protocol §2)
 
 
 def _images_per_epoch(config: RunConfig) -> int:
-    """Training images one epoch of ``config`` sees: ⌊N_train / batch⌋ batches (FACTS §3)."""
+    """Training images one epoch of ``config`` sees: ⌊N_train / batch⌋ batches (protocol §3)."""
     from lithm.train import estimate_steps
 
     return estimate_steps(config, _full_size(config.dataset)) * config.batch_size
@@ -548,7 +548,7 @@ def estimate_hours(
     """Hours of one device per experiment and dataset at ``profile``, for given per-image times.
 
     An upper bound on epochs: every run trains all its epochs (no early stopping), each epoch
-    ⌊N_train / batch⌋ batches of the full dataset (FACTS §2–§3). Hours assume one run per device.
+    ⌊N_train / batch⌋ batches of the full dataset (protocol §2–§3). Hours assume one run per device.
 
     Args:
         seconds_per_image: ``{(dataset, model): seconds}`` per training image of an epoch (see

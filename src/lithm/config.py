@@ -2,10 +2,10 @@
 
 A run is everything that determines a training's result: dataset, model kind, training augmentation,
 connection pattern, cross-validation fold, scale (subset, epochs) and optimiser settings
-(FACTS §2–§3).
+(protocol §2–§3).
 Two runs with the same content have the same :attr:`RunConfig.run_id`, so the results store can tell
 what is already done, whichever experiment asked for it (the 0 % runs are shared by the translation,
-noise, edge-noise and rotation experiments exactly as in the authors' analysis, FACTS §9).
+noise, edge-noise and rotation experiments exactly as in the authors' analysis, protocol §9).
 
 >>> cfg = RunConfig(dataset="mnist", model="fcn", augmentation="translation", level=0.1, epochs=2)
 >>> cfg.run_id.startswith("mnist-fcn-translation0.10-f0of5-")
@@ -69,24 +69,24 @@ def _check_choice(what: str, value, valid) -> None:
 class RunConfig:
     """The content of one training run (one fold of one model at one setting).
 
-    Defaults are the paper's protocol for MNIST (FACTS §2–§3); :func:`lithm.experiments.expand`
+    Defaults are the paper's protocol for MNIST (protocol §2–§3); :func:`lithm.experiments.expand`
     fills in the per-dataset values (learning rate, batch size, epochs, patience) from a profile.
 
     Attributes:
         dataset: "mnist" or "cifar10".
         model: "cnn" (convolutions) or "fcn" (free convolutions).
         augmentation: training augmentation kind; a level of 0 is normalised to "none".
-        level: the paper's augmentation fraction (0, 0.1, …, 0.99; FACTS §5).
-        connection_mode, connection_prob: variable connection pattern (FACTS §8); FCN only.
-        fold, n_folds: which held-out block of the k-fold split (FACTS §2).
+        level: the paper's augmentation fraction (0, 0.1, …, 0.99; protocol §5).
+        connection_mode, connection_prob: variable connection pattern (protocol §8); FCN only.
+        fold, n_folds: which held-out block of the k-fold split (protocol §2).
         subset: use a stratified, seeded subset of this many images of train+test (CPU scale).
-        shuffle_folds: shuffle before splitting (the paper's folds are contiguous, FACTS §2).
+        shuffle_folds: shuffle before splitting (the paper's folds are contiguous, protocol §2).
         epochs, patience: maximum epochs and early-stopping patience on clean validation accuracy;
             ``patience=None`` disables early stopping.
-        batch_size, lr: Adam settings (FACTS §3).
+        batch_size, lr: Adam settings (protocol §3).
         eval_size: score at most this many held-out images per evaluation (None: the whole fold).
         seed: base seed for initialisation, masks, shuffling and augmentation.
-        init: "keras" (the code's Glorot fans, FACTS §4.4) or "conv" (the matching conv's fans).
+        init: "keras" (the code's Glorot fans, protocol §4.4) or "conv" (the matching conv's fans).
         eval_subset: score the five *transformed* evaluations of each epoch on a fixed stratified
             subset of this many held-out images (None: the whole fold). Clean validation, which
             early stopping watches, always scores the whole fold (after ``eval_size``).

@@ -3,7 +3,7 @@
 The authors concatenate the official training and test splits and run 5-fold cross-validation with
 scikit-learn's ``KFold`` *without shuffling*, so each fold is a contiguous block of the concatenated
 array and the held-out fold is also the "validation" set that every number is reported on
-(FACTS §2). This module reproduces exactly that, plus two things the original lacks: a stratified
+(protocol §2). This module reproduces exactly that, plus two things the original lacks: a stratified
 subset for small, fast runs, and a synthetic dataset that needs no files at all.
 
 Datasets are looked up in a data folder (:func:`resolve_data_dir`): first ``<name>.npz``, then the
@@ -95,7 +95,7 @@ class DataMissingError(FileNotFoundError):
 class ImageData:
     """A labelled image dataset: the official train split followed by the official test split.
 
-    FACTS §2: the paper concatenates train and test and cross-validates over the union, so the
+    protocol §2: the paper concatenates train and test and cross-validates over the union, so the
     first ``n_train`` images are the official training split and the rest the official test split.
 
     Attributes:
@@ -208,7 +208,7 @@ def clear_cache() -> None:
 def load_dataset(
     name: str, data_dir: str | os.PathLike | None = None, download: bool = True
 ) -> ImageData:
-    """Load MNIST or CIFAR-10, official train then test split concatenated (FACTS §2).
+    """Load MNIST or CIFAR-10, official train then test split concatenated (protocol §2).
 
     Looks in the folder given by :func:`resolve_data_dir` for, in order:
 
@@ -336,7 +336,7 @@ def fold_indices(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Return ``(train_idx, val_idx)`` of one cross-validation fold over ``range(n)``.
 
-    The default is the paper's protocol (FACTS §2): scikit-learn ``KFold(n_splits=n_folds)``
+    The default is the paper's protocol (protocol §2): scikit-learn ``KFold(n_splits=n_folds)``
     without shuffling, i.e. fold ``k`` holds out the ``k``-th contiguous block; the first
     ``n % n_folds`` blocks are one sample longer. ``shuffle=True`` first permutes ``range(n)`` with
     a generator seeded by ``seed`` (like ``KFold(shuffle=True)``, but a different permutation).
@@ -368,7 +368,7 @@ def fold_indices(
 def stratified_subset(labels, size: int | None, *, seed: int = 0) -> torch.Tensor:
     """Return indices of a seeded, class-stratified subset of ``size`` samples, in mixed order.
 
-    Not in the paper (which always uses all the data, FACTS §2): small subsets make runs fast for
+    Not in the paper (which always uses all the data, protocol §2): small subsets make runs fast for
     teaching and CI. Each class gets ``size · (its share of labels)`` samples, rounded by largest
     remainder. The order is a seeded *stratified shuffle*: random within each class, with the
     classes interleaved evenly, so that every contiguous block of the result (e.g. a fold of
@@ -418,7 +418,7 @@ def split(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Return ``(train_idx, val_idx)`` into ``data.images`` for one fold: the runner's protocol.
 
-    Without ``subset`` this is exactly the paper's split (FACTS §2): contiguous ``KFold`` blocks
+    Without ``subset`` this is exactly the paper's split (protocol §2): contiguous ``KFold`` blocks
     of the concatenated train + test data, so the last fold is mostly the official test split.
     With ``subset``, a seeded :func:`stratified_subset` of that many images is drawn first and the
     folds are contiguous blocks *of that shuffled subset* (so they mix train and test images and
@@ -438,7 +438,7 @@ def split(
 
 
 def to_float(images: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """Convert uint8 images to floats in ``[0, 1]`` (divide by 255, FACTS §2), on their device.
+    """Convert uint8 images to floats in ``[0, 1]`` (divide by 255, protocol §2), on their device.
 
     Like the paper, no mean subtraction or standardisation.
 

@@ -7,10 +7,10 @@ defined once.
 
 - ``translation``: Tables 1–2, Figs. 3–4, the distances of Fig. 5, the swap accuracies of Fig. 6.
 - ``noise``, ``edge-noise``, ``rotation``: Tables B.1–B.3, Figs. B.6–B.7.
-- ``connections``: Appendix C, Figs. C.1–C.2, in both mask modes (FACTS §8).
+- ``connections``: Appendix C, Figs. C.1–C.2, in both mask modes (protocol §8).
 
 Profiles: ``smoke`` (seconds, for CI and for checking that a chapter runs), ``book`` (the CPU-scale
-results the book shows), ``paper`` (the authors' protocol exactly, FACTS §2–§3, for GPUs).
+results the book shows), ``paper`` (the authors' protocol exactly, protocol §2–§3, for GPUs).
 
 >>> runs = expand("translation", "smoke", "mnist")
 >>> len(runs), runs[0].model, runs[0].n_folds
@@ -43,7 +43,7 @@ class Experiment:
 
 @dataclass(frozen=True)
 class Scale:
-    """Per-dataset training settings of a profile (FACTS §3 for the paper's)."""
+    """Per-dataset training settings of a profile (protocol §3 for the paper's)."""
 
     epochs: int
     patience: int | None
@@ -64,7 +64,7 @@ class Profile:
     folds: tuple[int, ...]
     levels: tuple[float, ...]
     connection_probs: tuple[float, ...]
-    #: translation level of the connection-pattern runs: 30 % in the paper's captions (FACTS §8).
+    #: translation level of the connection-pattern runs: 30 % in the paper's captions (protocol §8).
     connection_level: float
     scales: dict = field(default_factory=dict)
     eval_size: int | None = None
@@ -109,21 +109,21 @@ EXPERIMENTS: dict[str, Experiment] = {
             "noise",
             ("cnn", "fcn"),
             "Table B.2, Fig. B.7",
-            description="Trained with Gaussian noise, σ = level (FACTS §5.2).",
+            description="Trained with Gaussian noise, σ = level (protocol §5.2).",
         ),
         Experiment(
             "edge-noise",
             "edge-noise",
             ("cnn", "fcn"),
             "Table B.1",
-            description="Trained with Gaussian noise on a 5-pixel frame (FACTS §5.3).",
+            description="Trained with Gaussian noise on a 5-pixel frame (protocol §5.3).",
         ),
         Experiment(
             "rotation",
             "rotation",
             ("cnn", "fcn"),
             "Table B.3, Fig. B.6",
-            description="Trained with random rotations of ±int(level·360)° (FACTS §5.4).",
+            description="Trained with random rotations of ±int(level·360)° (protocol §5.4).",
         ),
         Experiment(
             "connections",
@@ -139,7 +139,7 @@ EXPERIMENTS: dict[str, Experiment] = {
             ("fcn",),
             "not in the paper (a control)",
             description="FCNs initialised with the matching convolution's Glorot fans "
-            "(init='conv') instead of Keras' (FACTS §4.4): is the FCN worse, or only smaller?",
+            "(init='conv') instead of Keras' (protocol §4.4): is the FCN worse, or only smaller?",
             init="conv",
         ),
     )  # fmt: skip
@@ -181,7 +181,7 @@ PROFILES: dict[str, Profile] = {
             },
             connection_probs=(0.2, 0.5, 0.8, 0.9, 0.99),
             connection_level=0.3,
-            # Departures from the paper's protocol (FACTS §2-§3), each chosen from the pilot
+            # Departures from the paper's protocol (protocol §2-§3), each chosen from the pilot
             # (book appendix "Reproducibility", section "The pilot"):
             # - why patience 8 and 100 epochs (paper: 50/100 and 250/500): the pilot's runs
             #   reach their best clean validation accuracy well inside 100 epochs and do not
@@ -210,7 +210,7 @@ PROFILES: dict[str, Profile] = {
         ),
         Profile(
             name="paper",
-            description="The authors' protocol as their code ran it (FACTS §2–§3): 5 contiguous "
+            description="The authors' protocol as their code ran it (protocol §2–§3): 5 contiguous "
             "folds of train+test, 11 levels, 250/500 epochs, patience 50/100, the code's "
             "edge-noise pattern and Keras' rotation centre.",
             n_folds=5,
@@ -223,7 +223,7 @@ PROFILES: dict[str, Profile] = {
                 "cifar10": Scale(epochs=500, patience=100, batch_size=128, lr=1e-4),
             },
             # why: the authors trained and scored edge noise with their batch-indexing pattern
-            # and rotated about Keras' centre (FACTS §5.3, §5.4); the paper profile does too.
+            # and rotated about Keras' centre (protocol §5.3, §5.4); the paper profile does too.
             edge_pattern="code",
             rotation_center="keras",
         ),

@@ -2,14 +2,15 @@
 
 The paper's FCN replaces each convolution with a *free convolution* (paper §3, Fig. 1): the same
 receptive fields as a convolution, but no weight sharing between positions. The authors used Keras'
-``LocallyConnected2D`` (FACTS §4.2). Here the layer is written from scratch as
+``LocallyConnected2D`` (protocol §4.2). Here the layer is written from scratch as
 
 1. patches: a strided view of the input, copied once into a ``(P, B, K)`` matrix stack
    (P = out_h·out_w positions, K = kh·kw·in_channels patch length), then
 2. one batched matrix product over positions, ``(P, B, K) @ (P, K, F) -> (P, B, F)``.
 
 There is no Python loop over positions and no broadcast-multiply-and-sum: the latter builds a
-``(B, P, K, F)`` intermediate, gigabytes for the paper's CIFAR layer 2 (ANCHORS §3).
+``(B, P, K, F)`` intermediate: for the paper's CIFAR layer 2 at batch 128 that is
+128·25·1,600·128 float32 numbers, 2.4 GiB.
 
 Speed notes (measured with ``benchmarks/step_time.py``): the output stays position-major in
 memory, ``(P, B, F)``, and is returned as a permuted view; patches are flattened in
@@ -17,7 +18,7 @@ memory, ``(P, B, F)``, and is returned as a permuted view; patches are flattened
 patch copy is accumulated by ``kh·kw`` strided additions in that same position-major layout,
 which is several times faster than autograd's generic ``unfold`` backward.
 
-Variable connection patterns (paper §4.2 and Appendix C, FACTS §8) are a fixed binary mask on the
+Variable connection patterns (paper §4.2 and Appendix C, protocol §8) are a fixed binary mask on the
 weights; :func:`connection_mask` builds it.
 """
 
@@ -82,13 +83,13 @@ def connection_mask(
     stride=1,
     padding=0,
 ) -> torch.Tensor:
-    """Draw a fixed binary connection pattern for a free convolution (paper App. C, FACTS §8).
+    """Draw a fixed binary connection pattern for a free convolution (paper App. C, protocol §8).
 
     Returns a bool tensor of shape ``(P, K, F)`` (the layout of :attr:`FreeConv2d.weight`) that is
     ``True`` where the weight exists. It is drawn on the CPU from its own ``torch.Generator``
     seeded with ``seed``, so the same arguments always give the same mask.
 
-    Two modes, because the paper and the authors' code disagree (FACTS §8, §10.6):
+    Two modes, because the paper and the authors' code disagree (protocol §8, §10.6):
 
     - ``"synapse"`` (the paper, Fig. 1): every weight of every position's kernel is absent
       independently with probability ``prob``.
@@ -179,7 +180,7 @@ class FreeConv2d(nn.Module):
     """A free convolution: a convolution whose kernel is different at every output position.
 
     Implements the paper's free convolutional layer (paper §3, Fig. 1), which the authors built with
-    Keras ``LocallyConnected2D`` (FACTS §4.2). Arguments follow :class:`torch.nn.Conv2d`
+    Keras ``LocallyConnected2D`` (protocol §4.2). Arguments follow :class:`torch.nn.Conv2d`
     (``kernel_size``, ``stride``, ``padding``: an int or a pair); ``input_size`` (int or
     ``(H, W)``) is needed because every position has its own parameters.
 
@@ -187,13 +188,13 @@ class FreeConv2d(nn.Module):
 
     - ``weight``: shape ``(P, K, F)``: position-major (row-major over the output grid), each
       patch flattened in ``(y, x, c)`` order. This is exactly Keras' implementation-1
-      ``LocallyConnected2D`` kernel (FACTS §4.2) and the layout of the batched matrix product.
+      ``LocallyConnected2D`` kernel (protocol §4.2) and the layout of the batched matrix product.
       :meth:`kernels` gives a ``nn.Conv2d``-like view.
     - ``bias``: ``"untied"`` (default; one bias per position and filter, as in Keras and the paper,
-      FACTS §4.2), shape ``(F, out_h, out_w)``; ``"tied"``, one per filter, shape ``(F,)``; or
-      ``None``. Biases start at zero (Keras default, FACTS §3).
+      protocol §4.2), shape ``(F, out_h, out_w)``; ``"tied"``, one per filter, shape ``(F,)``; or
+      ``None``. Biases start at zero (Keras default, protocol §3).
 
-    Initialisation (FACTS §4.4), Glorot-uniform ``U(-limit, limit)`` with one of two fan rules:
+    Initialisation (protocol §4.4), Glorot-uniform ``U(-limit, limit)`` with one of two fan rules:
 
     - ``init="keras"`` (default): Keras' fans for the ``(P, K, F)`` kernel, which treat it as
       conv-like with receptive field P: ``limit = sqrt(6 / ((K + F) · P))``. This reproduces the
@@ -202,9 +203,9 @@ class FreeConv2d(nn.Module):
       ``limit = sqrt(6 / (kh·kw·in_channels + kh·kw·out_channels))`` (0.142 for MNIST layer 1).
       A deliberate departure, for experiments where the FCN should start at the CNN's scale.
 
-    Variable connection patterns (paper §4.2, App. C, FACTS §8): ``connection_mode`` ``"synapse"``
-    (the paper) or ``"input"`` (the authors' code), ``connection_prob`` in ``[0, 1)`` and
-    ``mask_seed``; see :func:`connection_mask`. The mask is a buffer (``self.mask``, bool
+    Variable connection patterns (paper §4.2, App. C, protocol §8): ``connection_mode``
+    ``"synapse"`` (the paper) or ``"input"`` (the authors' code), ``connection_prob`` in ``[0, 1)``
+    and ``mask_seed``; see :func:`connection_mask`. The mask is a buffer (``self.mask``, bool
     ``(P, K, F)``), so it travels with ``state_dict`` and ``.to(device)``. Absent weights are zeroed
     at initialisation *and* multiplied by the mask in every forward pass, so they are exactly zero
     in training and evaluation, receive zero gradient, and an optimiser such as Adam never moves
@@ -303,7 +304,7 @@ class FreeConv2d(nn.Module):
 
     @property
     def init_limit(self) -> float:
-        """Half-width of the Glorot-uniform initial weights for ``self.init`` (FACTS §4.4)."""
+        """Half-width of the Glorot-uniform initial weights for ``self.init`` (protocol §4.4)."""
         kh, kw = self.kernel_size
         P, K, F_ = self.weight.shape
         if self.init == "keras":
@@ -361,7 +362,7 @@ class FreeConv2d(nn.Module):
         ``kernels()[i, j]`` is the ``(F, C, kh, kw)`` kernel at output position ``(i, j)``,
         laid out like ``nn.Conv2d.weight``. It is a differentiable view of :attr:`weight` (no
         copy), the raw weights; absent connections are zero in them anyway (see the class doc).
-        This is the grid the filter-distance measure reads (FACTS §6).
+        This is the grid the filter-distance measure reads (protocol §6).
 
         >>> layer = FreeConv2d(2, 4, 3, input_size=5)
         >>> k = layer.kernels()
@@ -379,8 +380,8 @@ class FreeConv2d(nn.Module):
         """Build a free convolution whose every position holds ``conv``'s kernel (a tied layer).
 
         Its output equals ``conv(x)`` up to float rounding: the reference that shows a free
-        convolution *is* a convolution without the sharing (paper §3, FACTS §12). The conv's bias
-        is copied to every position (``bias="untied"``, default) or kept as one per filter
+        convolution *is* a convolution without the sharing (paper §3, protocol §4.2). The conv's
+        bias is copied to every position (``bias="untied"``, default) or kept as one per filter
         (``"tied"``); a conv without bias gives ``bias=None``.
 
         >>> conv = nn.Conv2d(1, 4, 3, stride=2)
@@ -426,7 +427,8 @@ class FreeConv2d(nn.Module):
     def to_conv(self) -> nn.Conv2d:
         """Return an ``nn.Conv2d`` whose kernel (and bias) is the average over positions.
 
-        This is "instant weight sharing by averaging" (ANCHORS §3): exact for a layer made by
+        This is "instant weight sharing by averaging" (Pogodin et al. 2021, "Towards biologically
+        plausible convolutional networks"): exact for a layer made by
         :meth:`from_conv`, an approximation otherwise.
 
         >>> conv = nn.Conv2d(1, 4, 3)

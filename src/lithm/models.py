@@ -1,8 +1,8 @@
-"""The paper's CNNs and FCNs, built from one specification table (paper Table A.2, FACTS §4.1).
+"""The paper's CNNs and FCNs, built from one specification table (paper Table A.2, protocol §4.1).
 
 Each network is three feature layers (convolutions for the CNN, free convolutions for the FCN),
 'valid' padding and ReLU, then Flatten -> Dense 1024 ReLU -> Dense 10 logits. The softmax of the
-paper lives in the loss (``nn.CrossEntropyLoss``). Initialisation follows Keras (FACTS §3, §4.4):
+paper lives in the loss (``nn.CrossEntropyLoss``). Initialisation follows Keras (protocol §3, §4.4):
 Glorot-uniform weights with Keras' fans and zero biases.
 """
 
@@ -41,7 +41,7 @@ class LayerSpec:
 
 @dataclass(frozen=True)
 class Architecture:
-    """A dataset's network and training settings (paper Table A.2, App. A.3; FACTS §3, §4.1).
+    """A dataset's network and training settings (paper Table A.2, App. A.3; protocol §3, §4.1).
 
     >>> ARCHITECTURES["mnist"].feature_shapes()
     [(32, 13, 13), (64, 6, 6), (128, 4, 4)]
@@ -54,8 +54,8 @@ class Architecture:
     classes: int
     learning_rate: float
     batch_size: int
-    max_epochs: int  # final runs (FACTS §3); the HP search used 100 / 200
-    patience: int  # early stopping on validation accuracy (FACTS §3)
+    max_epochs: int  # final runs (protocol §3); the HP search used 100 / 200
+    patience: int  # early stopping on validation accuracy (protocol §3)
 
     def feature_shapes(self) -> list[tuple[int, int, int]]:
         """Output shape ``(C, H, W)`` of each feature layer ('valid' padding)."""
@@ -132,7 +132,7 @@ class PaperNet(nn.Module):
 
     @property
     def first_layer(self) -> nn.Module:
-        """The first feature layer (the one the filter-distance measure reads, FACTS §6)."""
+        """The first feature layer (the one the filter-distance measure reads, protocol §6)."""
         return self.features[0]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -145,7 +145,7 @@ class PaperNet(nn.Module):
 
 
 def _glorot_zero_(module: nn.Module) -> None:
-    """Keras defaults for Conv2D and Dense: Glorot-uniform kernel, zero bias (FACTS §3).
+    """Keras defaults for Conv2D and Dense: Glorot-uniform kernel, zero bias (protocol §3).
 
     PyTorch's ``xavier_uniform_`` uses the same fans as Keras for these shapes
     (conv: k²·C_in and k²·F; dense: in and out features).
@@ -168,15 +168,15 @@ def build_model(
     """Build the paper's CNN (``kind="cnn"``) or FCN (``kind="fcn"``) for a dataset (Table A.2).
 
     ``dataset`` is ``"mnist"`` or ``"cifar10"`` (alias ``"cifar"``, any case). All layers use
-    'valid' padding and Keras initialisation (FACTS §3, §4.4).
+    'valid' padding and Keras initialisation (protocol §3, §4.4).
 
     FCN-only options, passed to every :class:`~lithm.layers.FreeConv2d`:
 
     - ``init``: ``"keras"`` (default, the authors' LC fans) or ``"conv"`` (the matching
-      convolution's fans); see FACTS §4.4.
+      convolution's fans); see protocol §4.4.
     - ``bias``: ``"untied"`` (default, as in Keras LocallyConnected2D), ``"tied"`` or ``None``.
       For the CNN, ``None`` removes the conv biases and the other two values keep them.
-    - variable connection patterns (FACTS §8): ``connection_mode`` ``"synapse"`` (the paper) or
+    - variable connection patterns (protocol §8): ``connection_mode`` ``"synapse"`` (the paper) or
       ``"input"`` (the authors' code), ``connection_prob`` in ``[0, 1)``. Feature layer ``i``
       (0, 1, 2) draws its mask with seed ``3 * mask_seed + i``, so the three layers get different
       masks and different ``mask_seed`` values never share a layer seed. Like the authors' code,
@@ -235,7 +235,7 @@ def build_model(
 
 
 def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
-    """Number of parameters in ``model`` (FACTS §4.3: MNIST 2,201,098 / 4,010,058 for CNN / FCN).
+    """Number of parameters in ``model`` (protocol §4.3: MNIST 2,201,098 / 4,010,058 for CNN / FCN).
 
     Absent connections of a variable connection pattern still count: they are stored weights,
     only held at zero.

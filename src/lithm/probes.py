@@ -5,7 +5,7 @@ Two questions of the book need more than the paper's per-epoch metrics:
 - §5.2 asks about translation invariance but reports one random 25 % translation. The *shift curve*
   scores the final model on the held-out images moved by a fixed number of pixels along x and y, so
   invariance can be read as a function of the shift.
-- §5.5's quadrant swap (I ↔ III) has no control (FACTS §0, §10). We add the mirror-image swap
+- §5.5's quadrant swap (I ↔ III) has no control (protocol §5.5). We add the mirror-image swap
   II ↔ IV and the swap of both pairs, so that a drop can be compared with drops caused by moving the
   same amount of image around in other ways.
 

@@ -342,22 +342,93 @@ def run_seconds(record: dict) -> float:
     return max(wall, record["summary"].get("seconds", 0.0))
 
 
+def run_cpu_seconds(record: dict) -> float | None:
+    """CPU seconds of a stored run (all epochs, from its history); None for records made before
+    lithm recorded CPU time."""
+    values = [row.get("cpu_seconds") for row in record.get("history", [])]
+    if not values or any(v is None for v in values):
+        return None
+    return float(sum(values))
+
+
+def _cost_key(config: RunConfig) -> tuple:
+    return (config.dataset, config.model, config.connection_mode is not None)
+
+
+def estimate_seconds(finished: list[tuple[RunConfig, dict]], config: RunConfig) -> float | None:
+    """A guess of a missing run's seconds: the median of finished runs of the same dataset, model
+    and mask state (else of the same dataset and model, else of the dataset); None without any."""
+    import statistics
+
+    for key in (
+        lambda c: _cost_key(c),
+        lambda c: (c.dataset, c.model),
+        lambda c: c.dataset,
+    ):
+        times = [run_seconds(r) for c, r in finished if key(c) == key(config)]
+        if times:
+            return statistics.median(times)
+    return None
+
+
+def _cpu_hours(records) -> float | None:
+    values = [run_cpu_seconds(r) for r in records]
+    return None if any(v is None for v in values) else sum(values) / 3600
+
+
 def status(profile: str, results: str | Path | None = None) -> list[dict]:
-    """Per experiment and dataset of ``profile``: runs done and missing, and their hours."""
+    """Per experiment and dataset of ``profile``: runs done, running and missing, their hours, and
+    an estimate of the hours left (one process; medians of finished runs of the same kind).
+
+    A run shared by several experiments (the 0 % runs) is counted in each.
+    """
     from lithm.experiments import EXPERIMENTS
 
     store = ResultsStore(results or results_dir(profile))
+    per = {
+        (name, ds): expand(name, profile, ds) for name in EXPERIMENTS for ds in DATASETS
+    }  # fmt: skip
+    records = {}
+    for configs in per.values():
+        for c in configs:
+            if c.run_id not in records:
+                records[c.run_id] = store.load(c)
+    finished = [(c, records[c.run_id]) for cs in per.values() for c in cs if records[c.run_id]]
     rows = []
-    for name in EXPERIMENTS:
-        for ds in DATASETS:
-            configs = expand(name, profile, ds)
-            done = [store.load(c) for c in configs]
-            finished = [r for r in done if r is not None]
-            rows.append(
-                {
-                    "experiment": name, "dataset": ds, "runs": len(configs),
-                    "done": len(finished), "missing": len(configs) - len(finished),
-                    "hours": sum(run_seconds(r) for r in finished) / 3600,
-                }
-            )  # fmt: skip
+    for (name, ds), configs in per.items():
+        done = [records[c.run_id] for c in configs if records[c.run_id] is not None]
+        missing = [c for c in configs if records[c.run_id] is None]
+        running = sum(1 for c in missing if Claim(store.root, c).owner() not in (None, os.getpid())
+                      and _alive(Claim(store.root, c).owner()))  # fmt: skip
+        guesses = [estimate_seconds(finished, c) for c in missing]
+        left = None if any(g is None for g in guesses) else sum(guesses) / 3600
+        rows.append(
+            {
+                "experiment": name, "dataset": ds, "runs": len(configs),
+                "done": len(done), "running": running, "missing": len(missing),
+                "hours": sum(run_seconds(r) for r in done) / 3600,
+                "cpu_hours": _cpu_hours(done),
+                "hours_left": left,
+            }
+        )  # fmt: skip
     return rows
+
+
+def status_totals(profile: str, results: str | Path | None = None) -> dict:
+    """The whole grid of ``profile``, each distinct run once: runs, done, hours, hours left."""
+    from lithm.experiments import expand_all
+
+    store = ResultsStore(results or results_dir(profile))
+    configs = expand_all(profile)
+    loaded = [(c, store.load(c)) for c in configs]
+    finished = [(c, r) for c, r in loaded if r is not None]
+    missing = [c for c, r in loaded if r is None]
+    guesses = [estimate_seconds(finished, c) for c in missing]
+    return {
+        "runs": len(configs),
+        "done": len(finished),
+        "missing": len(missing),
+        "hours": sum(run_seconds(r) for _, r in finished) / 3600,
+        "cpu_hours": _cpu_hours([r for _, r in finished]),
+        "hours_left": None if any(g is None for g in guesses) else sum(guesses) / 3600,
+    }

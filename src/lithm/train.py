@@ -1,21 +1,21 @@
 """The training loop of one run: Adam, early stopping, per-epoch evaluation on six held-out sets.
 
-Paper §4 and Appendix A; the exact protocol is FACTS §2–§3, §5.6 and §6:
+Paper §4 and Appendix A; the authors' exact protocol is in protocol §2–§3, §5.6 and §6:
 
-- Adam with the learning rate of the dataset; Keras' ε = 1e-7 (FACTS §3).
+- Adam with the learning rate of the dataset; Keras' ε = 1e-7 (protocol §3).
 - Each epoch draws ⌊N_train / batch⌋ shuffled batches and applies the training augmentation
   per batch.
 - After every epoch the model is scored on the clean held-out fold and on its five transformed
   versions (translation 25 %, noise σ 0.15, rotation ±45°, edge noise σ 0.15, quadrant swap),
-  each redrawn with a per-epoch seed (FACTS §5.6).
-- For free convolutions the first layer's filter distances at radius 1 and 4 (FACTS §6) are recorded
-  before training and after each epoch.
+  each redrawn with a per-epoch seed (protocol §5.6).
+- For free convolutions the first layer's filter distances at radius 1 and 4 (protocol §6) are
+  recorded before training and after each epoch.
 - Early stopping on clean validation accuracy with patience, no restoring of the best weights
-  (Keras ``EarlyStopping(monitor='val_acc', min_delta=0)``, FACTS §3).
+  (Keras ``EarlyStopping(monitor='val_acc', min_delta=0)``, protocol §3).
 
 Two departures from the authors' code, both for sounder numbers: every evaluation scores the whole
-held-out fold (the code scored ⌊N/batch⌋ batches, dropping up to one batch, FACTS §5.6), and every
-random stream is seeded (main.py seeded nothing, FACTS §10.1).
+held-out fold (the code scored ⌊N/batch⌋ batches, dropping up to one batch, protocol §5.6), and
+every random stream is seeded (main.py seeded nothing, protocol §10.1).
 
 >>> from lithm.config import RunConfig
 >>> from lithm.data import synthetic_dataset
@@ -45,11 +45,11 @@ from lithm.models import build_model
 from lithm.probes import run_probes
 from lithm.store import atomic_write
 
-#: The evaluation sets scored after every epoch, in the column names of the authors' CSV (FACTS §9).
+#: The evaluation sets scored after every epoch, in the authors' CSV column names (protocol §9).
 EVAL_SETS = ("translation", "noise", "rotation", "edge_noise", "swap")
-#: Filter-distance columns recorded for free convolutions (FACTS §6).
+#: Filter-distance columns recorded for free convolutions (protocol §6).
 DISTANCE_COLUMNS = ("dist_1", "dist_4", "cos_1", "cos_4")
-#: Keras' Adam epsilon (K.epsilon()), FACTS §3; PyTorch's default is 1e-8.
+#: Keras' Adam epsilon (K.epsilon()), protocol §3; PyTorch's default is 1e-8.
 KERAS_EPSILON = 1e-7
 EVAL_BATCH = 1000
 
@@ -71,9 +71,9 @@ def pick_device(device: str | torch.device | None = "auto") -> torch.device:
 
 
 def _distances(model) -> dict[str, float]:
-    """Filter distances of the first free convolution at radius 1 and 4 (FACTS §6)."""
+    """Filter distances of the first free convolution at radius 1 and 4 (protocol §6)."""
     layer = model.first_layer
-    # why masked layers are skipped: the authors measured no distance for them (FACTS §8), and a
+    # why masked layers are skipped: the authors measured no distance for them (protocol §8), and a
     # position whose whole block is absent has no direction, so its cosine distance is undefined.
     if not hasattr(layer, "kernels") or getattr(layer, "mask", None) is not None:
         return {}
@@ -110,7 +110,7 @@ def evaluate(model, images, labels, transform=None, generator=None, batch=EVAL_B
 
 
 def _adam(model, lr: float, device: torch.device) -> torch.optim.Adam:
-    """Keras-style Adam (ε = 1e-7, FACTS §3); the fused kernel where available.
+    """Keras-style Adam (ε = 1e-7, protocol §3); the fused kernel where available.
 
     Why fused: the default per-tensor implementation costs about a third of a CIFAR-10 FCN step
     on a CPU (11 M parameters); the fused one computes the same update in one pass.
@@ -170,7 +170,7 @@ def train(
         ``summary["finished"]`` is False only when ``stop_after`` cut the run short.
     """
     dev = pick_device(device)
-    started = time.time()
+    started, cpu_started = time.time(), time.process_time()
     if data is None:
         data = load_dataset(config.dataset, data_dir)
     if data.name != config.dataset:
@@ -186,7 +186,7 @@ def train(
     # hence paired comparisons) cuts their cost while clean validation keeps the whole fold.
     probe_pos = stratified_subset(data.labels[val_idx], config.eval_subset, seed=config.seed)
     transforms = evaluation_transforms(config.edge_pattern, config.rotation_center)
-    # why: the authors' edge-noise pattern depends on an image's place in its batch (FACTS §5.3),
+    # why: the authors' edge-noise pattern depends on an image's place in its batch (protocol §5.3),
     # so their variant is scored in batches of the training batch size, as their code did.
     edge_batch = config.batch_size if config.edge_pattern == "code" else EVAL_BATCH
     # uint8 on the device once: cheap (≤ 184 MB) and avoids a host copy per batch on a GPU.
@@ -194,7 +194,7 @@ def train(
     x_val, y_val = data.images[val_idx].to(dev), data.labels[val_idx].to(dev)
     x_probe, y_probe = x_val[probe_pos.to(dev)], y_val[probe_pos.to(dev)]
     n_train = len(train_idx)
-    steps = max(n_train // config.batch_size, 1)  # FACTS §3: ⌊N_train / batch⌋ steps per epoch
+    steps = max(n_train // config.batch_size, 1)  # protocol §3: ⌊N_train / batch⌋ steps per epoch
 
     seed = config.run_seed
     with torch.random.fork_rng(devices=[]):
@@ -234,7 +234,7 @@ def train(
         if stop_after is not None and len(history) >= stop_after:
             break
         epoch = len(history) + 1
-        t0 = time.time()
+        t0, c0 = time.time(), time.process_time()
         model.train()
         order = torch.randperm(n_train, generator=shuffle_gen).to(dev)
         loss_sum, correct, seen = 0.0, 0, 0
@@ -251,18 +251,21 @@ def train(
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            # Keras' "acc": running average over the epoch's augmented batches (FACTS §3).
+            # Keras' "acc": running average over the epoch's augmented batches (protocol §3).
             loss_sum += loss.item() * len(y)
             correct += (logits.argmax(1) == y).sum().item()
             seen += len(y)
         row = {"epoch": epoch, "loss": loss_sum / seen, "acc": correct / seen}
         row["val_loss"], row["val_acc"] = evaluate(model, x_val, y_val)
-        eval_gen = _cpu_generator(seed + 1000 + epoch)  # fresh draw each epoch (FACTS §5.6)
+        eval_gen = _cpu_generator(seed + 1000 + epoch)  # fresh draw each epoch (protocol §5.6)
         for name in EVAL_SETS:
             batch = edge_batch if name == "edge_noise" else EVAL_BATCH
             _, row[name] = evaluate(model, x_probe, y_probe, transforms[name], eval_gen, batch)
         row.update(_distances(model))
         row["seconds"] = time.time() - t0
+        # why CPU time too: wall time grows when other work shares the machine; CPU time of this
+        # process does not, so costs measured on a busy machine stay comparable.
+        row["cpu_seconds"] = time.process_time() - c0
         history.append(row)
 
         if _improved(row["val_acc"], best):
@@ -304,7 +307,7 @@ def train(
         "history": history,
         "initial": initial,
         "summary": _summary(history, stopped_early, best_epoch, finished),
-        "provenance": provenance(dev, started, resumed_from),
+        "provenance": provenance(dev, started, resumed_from, cpu_started),
     }
 
 
@@ -321,11 +324,14 @@ def _summary(history, stopped_early, best_epoch, finished) -> dict:
         "final": {k: final[k] for k in keys},
         "best": {k: best[k] for k in keys},
         "seconds": sum(r["seconds"] for r in history),
+        "cpu_seconds": sum(r.get("cpu_seconds", 0.0) for r in history),
         "finished": finished,
     }
 
 
-def provenance(device, started: float, resumed_from: int = 0) -> dict:
+def provenance(
+    device, started: float, resumed_from: int = 0, cpu_started: float | None = None
+) -> dict:
     """Where and with what a run was computed: versions, git commit, device, times."""
     from lithm import __version__
     from lithm.store import git_commit
@@ -344,13 +350,15 @@ def provenance(device, started: float, resumed_from: int = 0) -> dict:
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         "ended": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ended)),
         "wall_seconds": round(ended - started, 3),
+        # CPU time of this process (all its threads) since the run (or its resumption) started.
+        "cpu_seconds": None if cpu_started is None else round(time.process_time() - cpu_started, 3),
         "resumed_from_epoch": resumed_from,
         "host_cpus": os.cpu_count(),
     }
 
 
 def estimate_steps(config: RunConfig, n_images: int) -> int:
-    """Training steps per epoch for a dataset of ``n_images`` (for planning, FACTS §3)."""
+    """Training steps per epoch for a dataset of ``n_images`` (for planning, protocol §3)."""
     n = min(config.subset or n_images, n_images)
     n_train = n - math.ceil(n / config.n_folds)
     return max(n_train // config.batch_size, 1)
