@@ -248,3 +248,42 @@ class ResultsStore:
     def missing(self, configs) -> list[RunConfig]:
         """The configurations of ``configs`` that have no finished result yet, in order."""
         return [c for c in configs if not self.has(c)]
+
+
+def load_model(
+    dataset: str = "mnist",
+    model: str = "cnn",
+    level: float = 0.0,
+    *,
+    fold: int = 0,
+    profile: str = "book",
+    results=None,
+    device="cpu",
+    config: RunConfig | None = None,
+):
+    """A trained network of the committed results, ready to probe without retraining.
+
+    Picks the run of the ``translation`` experiment at ``profile`` scale with this dataset, model
+    kind, training level and fold (or exactly ``config``) and loads its stored final weights
+    (float16 on disk, ``torch.load(..., weights_only=True)``) into a float32 model in evaluation
+    mode. The book profile keeps the MNIST CNN and FCN at 0 % and 30 % translation on fold 0
+    (:func:`lithm.runner.keeps_model`).
+
+    >>> net = load_model("mnist", "fcn", 0.3)  # doctest: +SKIP
+    >>> net(torch.zeros(1, 1, 28, 28)).shape  # doctest: +SKIP
+    torch.Size([1, 10])
+    """
+    from lithm.experiments import expand
+    from lithm.paths import results_dir
+
+    store = ResultsStore(results_dir(profile, results))
+    if config is None:
+        runs = [
+            c
+            for c in expand("translation", profile, dataset, folds=(fold,), levels=(level,))
+            if c.model == model
+        ]
+        if not runs:
+            raise ValueError(f"no {model!r} run at level {level} in profile {profile!r}")
+        config = runs[0]
+    return store.load_model(config, device=device)
