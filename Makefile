@@ -20,6 +20,9 @@ venv: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks notebooks/*.py
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/actionlint .github/workflows/*.yml
+	$(BIN)/zizmor --offline --quiet .github/workflows
+	$(BIN)/python scripts/setup_cell.py --check
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks

@@ -4,10 +4,15 @@
 #   make sync          jupytext --sync every chapter pair, then strip outputs from the .ipynb
 #   make check-pairs   fail when a pair is out of sync, one side is missing, or an .ipynb has outputs
 #   make check-pages   open every built page in headless Chromium (needs playwright + chromium)
+#   make pdf           the whole book as one PDF, _build/lithm.pdf (installs TeX Live when missing)
 #   make clean-book    remove _build (HTML, smoke outputs and the jupyter-cache of executed chapters)
 # Options: make chapters CHAPTERS="03 07" PARAMS="-p device cpu"
 
-.PHONY: book clean-book chapters smoke sync check-pairs check-pages
+.PHONY: book clean-book chapters smoke sync check-pairs check-pages pdf tex
+
+# The book's "train it yourself" cells run at their seconds-long `build` scale when the book is
+# built or the chapters are checked (lithm.classroom.default_scale); readers get the class scale.
+book chapters pdf: export LITHM_CLASS_SCALE = build
 
 CHAPTERS ?=
 PARAMS ?=
@@ -54,3 +59,21 @@ check-pairs: $(STAMP)
 
 check-pages: $(STAMP)
 	$(BIN)/python scripts/check_pages.py
+
+# The PDF: Jupyter Book's LaTeX builder (XeLaTeX, set in _config.yml, for the Unicode in the text)
+# with the chapters from the same jupyter-cache as `make book`. TeX Live comes from Debian's
+# packages, installed when latexmk or xelatex is missing (needs root or sudo, and apt-get).
+TEX_PACKAGES := latexmk texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
+  texlive-xetex fonts-freefont-otf tex-gyre
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+tex:
+	@if ! command -v latexmk >/dev/null || ! command -v xelatex >/dev/null; then \
+	  echo "installing TeX Live from Debian's packages: $(TEX_PACKAGES)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	    --no-install-recommends $(TEX_PACKAGES); fi
+
+pdf: $(STAMP) tex
+	$(BIN)/jupyter-book build . --builder pdflatex -n --keep-going
+	cp _build/latex/book.pdf _build/lithm.pdf
+	@echo "_build/lithm.pdf: $$(pdfinfo _build/lithm.pdf 2>/dev/null | sed -n 's/^Pages: *//p') pages, $$(du -h _build/lithm.pdf | cut -f1)"

@@ -1,7 +1,7 @@
 """Time one training step of each of the paper's four networks and print a markdown table.
 
 A step is forward + cross-entropy + backward + Adam step at the paper's batch size (256 for MNIST,
-128 for CIFAR-10; FACTS §3) on random inputs. The free convolution's goal is an FCN/CNN step-time
+128 for CIFAR-10; protocol §3) on random inputs. The free convolution's goal is an FCN/CNN step-time
 ratio of at most 2x on MNIST and 3x on CIFAR-10. Not a test: timings depend on the machine and on
 whatever else runs on it.
 
@@ -34,7 +34,7 @@ def step_time(
     arch = ARCHITECTURES[dataset]
     generator = torch.Generator().manual_seed(0)
     model = build_model(dataset, kind).to(device)
-    # Keras' Adam epsilon is 1e-7 (FACTS §3). fused=None is PyTorch's default implementation.
+    # Keras' Adam epsilon is 1e-7 (protocol §3). fused=None is PyTorch's default implementation.
     optimiser = torch.optim.Adam(
         model.parameters(), lr=arch.learning_rate, eps=1e-7, fused=True if fused else None
     )

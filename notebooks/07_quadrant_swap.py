@@ -13,6 +13,29 @@
 #     name: python3
 # ---
 
+# %% tags=["remove-cell"]
+# Set-up (hidden in the book; written by scripts/setup_cell.py, the same in every chapter).
+# Where lithm is missing (Colab), install it from the book's repository with its committed
+# results; then draw figures inline even when MPLBACKEND is set (e.g. to Agg).
+import importlib.util
+import os
+import subprocess
+import sys
+
+if importlib.util.find_spec("lithm") is None:
+    _repository = os.environ.get("LITHM_REPOSITORY", "")
+    _branch = os.environ.get("LITHM_BRANCH", "main")
+    if not _repository:
+        raise RuntimeError("The repository's public address is not set yet: put it in `_config.yml` (`repository.url`, and `repository.branch`), then run `python scripts/setup_cell.py` and `make sync`.")
+    _clone = os.path.abspath("lithm-repository")
+    if not os.path.isdir(_clone):
+        subprocess.run(["git", "clone", "--depth", "1", "--branch", _branch, _repository, _clone],
+                       check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", _clone], check=True)
+    os.environ.setdefault("LITHM_RESULTS", os.path.join(_clone, "results"))
+    importlib.invalidate_caches()
+# %matplotlib inline
+
 # %% [markdown]
 # # 7. Global structure and the quadrant swap
 #
@@ -29,9 +52,26 @@
 # To test it, the paper scores the networks on held-out images whose top-right and bottom-left
 # quarters have been exchanged: the {term}`quadrant swap`. This chapter redoes that test and
 # puts our numbers beside the paper's. It then looks critically at what the test can show. The
-# experiment has no control condition, and its conclusion goes further than its data (FACTS §0,
-# §10.10). Last, we run two controls of our own, computed from the stored results: other swaps
-# of quadrants, and the swap accuracy set against the translation accuracy of the same networks.
+# experiment has no control condition, and its conclusion goes further than its data
+# ([protocol §5.5](protocol-swap), [§10.10](protocol-discrepancy-rounding)). Last, we run three
+# controls of our own: other swaps of quadrants, the swap accuracy set against the translation
+# accuracy of the same networks, and quadrants replaced in place instead of moved.
+
+# %% [markdown]
+# ```{admonition} Learning objectives
+# After this chapter you can
+# - state the paper's quadrant-swap test and its reading, and compare the paper's words, the
+#   authors' own data and our runs;
+# - list what the test cannot separate (no control, no built-in position invariance in either
+#   network, an undefined "correct" answer, translation sensitivity, chance level);
+# - run and read three controls: other swaps, the swap deficit against the translation deficit,
+#   and replacing quadrants *in place* with those of another image of the same class;
+# - train a CNN and an FCN yourself and probe them with the swap and the replacement.
+# ```
+#
+# **Core and optional sections.** Sections marked *(core)* carry the argument; sections marked
+# *(optional)* (the ink table, the pooled scatter and its fit, the full-scale commands) can be
+# read at home.
 
 # %% tags=["parameters"]
 profile = "book"  # results scale: "smoke" (seconds), "book" (committed CPU-scale runs), "paper"
@@ -42,6 +82,7 @@ level = 0.0  # training translation level of Fig. 6 and of the swap controls: in
 # experiments whose runs join the swap-against-translation scatter plot: any of "translation",
 # "noise", "edge-noise", "rotation" ("translation" is always included)
 scatter_experiments = ["translation", "noise", "edge-noise", "rotation"]
+class_scale = None  # "train it yourself" scale: None (LITHM_CLASS_SCALE, else "class"), "build"
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
@@ -53,6 +94,7 @@ from IPython.display import display
 from lithm.analysis import comparison_table, runs_of, scale_label
 from lithm.augment import quadrant_swap
 from lithm.chapter import ParameterError, check_parameters, ensure_results, profile_note
+from lithm.classroom import CLASS_SCALES, default_scale, plot_in_class, train_in_class
 from lithm.data import DataMissingError, load_dataset, synthetic_dataset, to_float
 from lithm.experiments import EXPERIMENTS, expand
 from lithm.models import build_model
@@ -60,7 +102,18 @@ from lithm.paper import claim
 from lithm.paths import results_dir
 from lithm.plots import MODEL_COLORS, OKABE_ITO, plot_level_summary, plot_swap
 from lithm.probes import PROBE_IMAGES, swap_24, swap_both
+from lithm.quadrants import (
+    KINDS,
+    describe_probe,
+    held_out,
+    pixel_changes,
+    probe,
+    stored_held_out,
+    stored_models,
+)
+from lithm.selfcheck import confirm
 from lithm.store import ResultsStore
+from lithm.verdicts import claim_verdict
 
 params = check_parameters(
     profile=profile,
@@ -81,19 +134,23 @@ if _bad:
         f"scatter_experiments={scatter_experiments!r}: unknown {_bad}; valid: {', '.join(_valid)}"
     )
 SCATTER = ["translation", *[e for e in scatter_experiments if e != "translation"]]
+CLASS_SCALE = default_scale() if class_scale is None else class_scale
+if CLASS_SCALE not in CLASS_SCALES:
+    raise ParameterError(f"class_scale={class_scale!r}: use one of {', '.join(CLASS_SCALES)}")
 NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10", "cnn": "CNN", "fcn": "FCN"}
 SWAPS = {"swap_13": "I ↔ III (the paper's)", "swap_24": "II ↔ IV", "swap_both": "both pairs"}
 CHANCE = 0.1
 print(profile_note(profile))
 
 # %% [markdown]
-# ## The test
+# ## The test (core)
 #
 # The quadrants are named as in Cartesian geometry: I is the top-right quarter of the image, II
 # the top-left, III the bottom-left and IV the bottom-right. With $h = H/2$ (14 px for MNIST,
 # 16 px for CIFAR-10), the block of rows $0 \ldots h-1$ and columns $W-h \ldots W-1$ (quadrant I)
 # changes places with the block of rows $H-h \ldots H-1$ and columns $0 \ldots h-1$ (quadrant
-# III). Quadrants II and IV stay where they are (FACTS §5.5). The swap is used only for
+# III). Quadrants II and IV stay where they are ([protocol §5.5](protocol-swap)). The swap is used
+# only for
 # evaluation: after every epoch, each network is scored on the swapped {term}`held-out fold`.
 # The networks never see a swapped image in training.
 #
@@ -164,7 +221,7 @@ swap_gallery()
 # when reading "accuracy" below. It counts how often a network still answers with the
 # *original* label, and nobody has checked that a person would.
 #
-# ## The paper's result
+# ## The paper's result (core)
 #
 # The paper shows one figure (Fig. 6): MNIST, both networks trained without translation, the swap
 # accuracy over the epochs. Its reading:
@@ -178,13 +235,16 @@ swap_gallery()
 # > FCNs may find substantial applicability." ({cite:p}`ott2020share`, §5.5)
 #
 # The figure's data survive in the authors' repository (`mnist_1.csv`: 5 folds × 5 repeated runs
-# per model, every epoch until early stopping, FACTS §9). Averaged over all epoch rows, the CNN
+# per model, every epoch until early stopping, [protocol §9](protocol-aggregation)). Averaged over
+# all epoch rows, the CNN
 # scores 0.474 and the FCN 0.341. So the FCN is about 13 points worse, not "nearly 20 %"; that is
-# 28 % worse in relative terms, which may be what the text meant (FACTS §1 #52–#53). Below, the
+# 28 % worse in relative terms, which may be what the text meant ([protocol §5.5](protocol-swap)).
+# Below, the
 # paper's words, the authors' data and our runs are side by side. Ours are given twice: as the
 # mean over all epochs and folds (like the authors' data) and as the median over folds of the
-# final epoch. Our runs are at a reduced, CPU scale, with few epochs and a subset of the images.
-# The paper's numbers exist only for MNIST at 0 % translation.
+# final epoch. Our runs are at a reduced, CPU scale (fewer folds, training until the validation
+# accuracy stops improving; the scale line says how far). The paper's numbers exist only for
+# MNIST at 0 % translation.
 
 # %%
 frame = ensure_results(
@@ -285,11 +345,22 @@ for ds in DATASETS:
 numbers = pd.DataFrame(rows).set_index(["dataset", "accuracy", "model"])
 numbers.style.format(precision=3, na_rep="–").set_caption(
     f"Trained with {LEVEL:.0%} translation. Authors' data: swap = mean, validation and translation "
-    "= median over all epoch rows of mnist_1.csv (FACTS §9). " + SCALE_TEXT
+    "= median over all epoch rows of mnist_1.csv (protocol §9). " + SCALE_TEXT
 )
 
 # %% [markdown]
-# ## Fig. 6, redrawn
+# The paper's statements about the swap, checked against our MNIST runs at 0 % translation. Each
+# sentence is computed from the stored runs, with a bootstrap interval over folds (and epochs,
+# where the authors' way averages over them), and says "cannot tell" when the runs are missing or
+# the difference is inside the uncertainty.
+
+# %%
+SWAP_CLAIMS = ("swap-cnn", "swap-fcn-gap", "swap-cnn-data", "swap-fcn-data")
+for claim_id in SWAP_CLAIMS:
+    print("•", claim_verdict(frame, claim_id).sentence())
+
+# %% [markdown]
+# ## Fig. 6, redrawn (core)
 #
 # Swap accuracy against the epoch (solid) for the networks trained at the chosen translation
 # level (the parameter `level`; the paper's figure is at 0 %). Beside it, dashed, is the clean
@@ -316,7 +387,7 @@ summary = comparison_table(
 plot_level_summary(summary) if len(summary) else print("No runs stored yet.")
 
 # %% [markdown]
-# ## A critical look: what the test can and cannot show
+# ## A critical look: what the test can and cannot show (core)
 #
 # The paper's reasoning runs as follows. The swap destroys the global arrangement of the image but
 # keeps its local features. A network that relies on the arrangement should therefore suffer
@@ -343,8 +414,9 @@ plot_level_summary(summary) if len(summary) else print("No runs stored yet.")
 #    position has its own kernels, trained only on what appeared there. After the swap, the
 #    kernels of quadrant I see quadrant III's content, which they never saw in training. A CNN
 #    applies its kernels at every position, so in training they saw every part of the image,
-#    and its features stay meaningful, only misplaced. This would make the FCN worse on swapped images because it lacks weight
-#    sharing, and not because it values global structure. That is close to the paper's own
+#    and its features stay meaningful, only misplaced. This would make the FCN worse on swapped
+#    images because it lacks weight sharing, and not because it values global structure. That is
+#    close to the paper's own
 #    sentence about the CNN "still able to recognize features". But it is a statement about the
 #    local features, not about the global arrangement.
 # 5. **Chance is 10 %.** A drop from 0.99 to 0.34 takes the FCN about 73 % of the way to chance,
@@ -354,9 +426,9 @@ plot_level_summary(summary) if len(summary) else print("No runs stored yet.")
 #
 # The critique does not show that the paper's conclusion is wrong. It shows that the experiment
 # cannot separate it from simpler explanations. The controls below use the stored results to
-# test two of them.
+# test three of them.
 #
-# ## Control (a): does it matter which quadrants move?
+# ## Control (a): does it matter which quadrants move? (core)
 #
 # If the CNN's advantage on swapped images reflected a general indifference to arrangement, it
 # should not depend much on *which* quadrants move. Every finished run was also scored on two
@@ -498,7 +570,8 @@ if fig is not None:
 describe_swap_kinds(probes, LEVEL)
 
 # %% [markdown]
-# The swaps do not change equal amounts of the image. Digits and objects are not spread evenly
+# *(Optional.)* The swaps do not change equal amounts of the image. Digits and objects are not
+# spread evenly
 # over the quadrants, so moving one pair can move more ink, or more of the object, than moving
 # the other. The table measures this on held-out images: the mean ink (pixel intensity) in each
 # quadrant, and for each swap the mean absolute change of a pixel. A swap that changes more pixels
@@ -527,7 +600,7 @@ pd.DataFrame(rows).set_index("dataset").style.format(precision=3).set_caption(
 )
 
 # %% [markdown]
-# ## Control (b): is the swap deficit a translation deficit?
+# ## Control (b): is the swap deficit a translation deficit? (core)
 #
 # Point 4 of the critique has a testable consequence. If the FCN's swap deficit came from its
 # weaker translation invariance, two things should follow. First, training with translation
@@ -546,6 +619,8 @@ def deficits(frame):
         return pd.DataFrame(columns=["dataset", "level", "swap", "translation", "validation"])
     med = final.groupby(["dataset", "level", "model"])[["swap", "translation", "val_acc"]].median()
     med = med.rename(columns={"val_acc": "validation"}).unstack("model")
+    if not {"cnn", "fcn"} <= set(med.columns.get_level_values("model")):
+        return pd.DataFrame(columns=["dataset", "level", "swap", "translation", "validation"])
     out = pd.DataFrame(
         {m: med[(m, "cnn")] - med[(m, "fcn")] for m in ("swap", "translation", "validation")}
     )
@@ -617,7 +692,8 @@ if fig is not None:
 describe_deficits(deficit_table)
 
 # %% [markdown]
-# The second test pools networks. Each point below is one run: its swap accuracy against its
+# *(Optional.)* The second test pools networks. Each point below is one run: its swap accuracy
+# against its
 # translation accuracy (final epoch). The colours are the models and the markers the training
 # augmentation. Runs trained with noise, edge noise or rotation (chapter
 # [8](08_other_augmentations.ipynb)) are included when the parameter `scatter_experiments` asks
@@ -631,7 +707,7 @@ frames = [frame] + [
     )
     for experiment in SCATTER[1:]
 ]  # fmt: skip
-pooled = pd.concat([f for f in frames if len(f)], ignore_index=True)
+pooled = pd.concat([f for f in frames if len(f)] or [frame], ignore_index=True)
 pooled = pooled[pooled["connection_mode"] == "none"].drop_duplicates(["run_id", "epoch"])
 points = final_epochs(pooled)
 print(
@@ -722,7 +798,9 @@ def fit_swap(points):
                 "residual std": residual.std(ddof=3) if len(part) > 3 else np.nan,
             }
         )
-    return pd.DataFrame(rows)
+    columns = ["dataset", "runs", "a", "b (per unit of translation accuracy)",
+               "c (FCN − CNN at equal translation)", "raw FCN − CNN (mean swap)", "residual std"]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
 
 
 fits = fit_swap(points)
@@ -768,10 +846,76 @@ kept.style.format(precision=3).set_caption(
 )
 
 # %% [markdown]
-# ## What we conclude
+# ## Control (c): replace, don't move (core)
+#
+# The paper's swap destroys the arrangement *and* moves content to places where it never appeared
+# in training. A control that keeps the arrangement: replace quadrants I and III of each image by
+# the same quadrants of **another image of the same class** (`lithm.quadrants`). Every part stays
+# where such parts belong; the instance changes and seams appear along the quadrant edges, as
+# with the swap. Replacing them from an image of *another* class is the harder version. The
+# control separates two things the swap mixes: changed content and seams, which the replacement
+# keeps, and content that moves, which it removes. If the FCN's extra loss stays under the
+# replacement, changed content in place is enough to cause it. If it disappears, it needs content
+# to move; that is what the paper's reading predicts, but also the position-specific kernels of
+# point 4, and control (b) speaks to those.
+#
+# The store keeps the final weights of the MNIST CNN and FCN of the first fold at 0 % and 30 %
+# translation, so this control runs on the book's own networks, on the first 2,000 images of
+# their held-out fold. (Each network sees the same replaced images; the pixel change of each
+# manipulation is printed beside the accuracies.)
+
+# %%
+store = ResultsStore(results_dir(profile))
+networks = stored_models(store, "mnist") if "mnist" in DATASETS else {}
+if not networks:
+    print(f"No stored MNIST networks at profile {profile!r} yet: control (c) is pending "
+          "(it needs the fold-0 CNN and FCN at 0 % or 30 % translation).")  # fmt: skip
+for lvl in sorted({lv for lv, _ in networks}):
+    pair = {m: net for (lv, m), (config, net) in networks.items() if lv == lvl}
+    config = next(c for (lv, _), (c, _) in networks.items() if lv == lvl)
+    try:
+        images, labels = stored_held_out(config, n=2000)
+    except DataMissingError as err:
+        print(f"Control (c) needs the MNIST images: {err}")
+        break
+    table = probe(pair, images, labels)
+    view = table.pivot_table(index="kind", columns="model", values="accuracy").loc[list(KINDS)]
+    view = view.rename(index=KINDS, columns=NAMES)
+    display(view.style.format(precision=3).set_caption(
+        f"Accuracy of the stored fold-0 networks trained with {lvl:.0%} translation on 2,000 "
+        f"held-out images. {SCALE.get('mnist', '')}"
+    ))  # fmt: skip
+    for sentence in describe_probe(table, label=f" (trained with {lvl:.0%} translation)"):
+        print("•", sentence)
+
+# %% [markdown]
+# ## Train it yourself (core)
+#
+# Now train the two networks yourself: a CNN and an FCN on a few thousand MNIST images without
+# translation, scored after every epoch on the swap and on the 25 % translation test, with a
+# progress bar (`lithm.classroom`; well under 3 minutes on a 2-core CPU). The cell then probes
+# your networks with the swap and with the same-class and other-class replacements of control
+# (c). The book's build runs it at a tiny scale (`LITHM_CLASS_SCALE=build`) whose numbers mean
+# little; the scale line says which one ran.
+
+# %%
+yours = train_in_class(dataset="mnist", models=("cnn", "fcn"), augmentation="none", level=0.0,
+                       scale=CLASS_SCALE, evaluate=("swap", "translation"))  # fmt: skip
+print(yours.label)
+print(yours.summary())
+display(plot_in_class(yours))
+try:
+    images, labels = held_out(yours)
+    for sentence in describe_probe(probe(yours.models, images, labels), label=" (yours)"):
+        print("•", sentence)
+except DataMissingError as err:
+    print(f"The probe needs the MNIST images: {err}")
+
+# %% [markdown]
+# ## What we conclude (core)
 #
 # The sentences printed above are computed from the stored runs, so they hold for whatever
-# results this page was built from. Read together, they answer three questions:
+# results this page was built from. Read together, they answer four questions:
 #
 # - **Does the paper's basic observation hold?** At 0 % training translation, is the FCN behind
 #   the CNN on swapped MNIST images, and by about how much compared with the authors' 13 points?
@@ -781,6 +925,8 @@ kept.style.format(precision=3).set_caption(
 #   image, leaves either network above chance.
 # - **Is it a translation deficit?** Control (b) says whether training translation closes it,
 #   and whether the 25 % translation test predicts swap accuracy once the model kind is known.
+# - **Does it need content to move?** Control (c) says whether the FCN's extra loss remains when
+#   quadrants are replaced in place by those of another image of the same (or another) class.
 #
 # None of these controls can show that a network uses "global structure". If the deficit
 # survives them, what we learn is narrower: the FCN is more disturbed than the CNN when *parts*
@@ -793,6 +939,31 @@ kept.style.format(precision=3).set_caption(
 # about how it combines them, and these data cannot confirm it either. The paper's suggestion
 # that FCNs suit tasks where "global structure is essential" would need a different experiment,
 # with a task that needs global structure and a comparison of how well each network learns it.
+#
+# The verdicts on the paper's statements, counted:
+
+# %%
+outcomes = [claim_verdict(frame, c).outcome for c in SWAP_CLAIMS]
+print(
+    f"Of the paper's {len(outcomes)} statements about the swap, {outcomes.count('reproduces')} "
+    f"reproduce at our scale, {outcomes.count('does not reproduce')} do not, and for "
+    f"{outcomes.count('cannot tell')} we cannot tell (the sentences under the first table)."
+)
+
+# %% [markdown]
+# ```{admonition} Key takeaways
+# :class: tip
+# - The paper's swap exchanges quadrants I and III of held-out images; the paper reads the FCN's
+#   larger drop as reliance on global structure. The authors' own data give a 13-point gap, not
+#   "nearly 20 %".
+# - The test has no control. Neither network is built to ignore positions, "correct" is not
+#   defined for a swapped digit, and the swap is also a large translation of the moved parts.
+# - Controls separate the readings: other swaps (does it matter which quadrants move?), the
+#   translation deficit (does the 25 % test predict it?), and replacement in place (does the FCN's
+#   extra loss need content to move?). The sentences above say what our runs show.
+# - Whatever the controls show, "FCNs suit tasks where global structure is essential" needs a
+#   different experiment: a task that needs global structure.
+# ```
 #
 # ## Exercises
 #
@@ -814,6 +985,9 @@ kept.style.format(precision=3).set_caption(
 # mirror swap II ↔ IV is a useful control. The self-check builds such a network (untrained: the
 # argument does not depend on the weights) and counts how often its prediction changes.
 # ```
+#
+# Put your answer into the cell below: the share (0 to 1) of the masked network's predictions that
+# stay the same under the swap.
 
 # %%
 images, labels = example_images("mnist", 512)
@@ -826,17 +1000,15 @@ net = build_model("mnist", "cnn").eval()
 with torch.no_grad():
     before = net(images * mask).argmax(1)
     after = net(quadrant_swap(images) * mask).argmax(1)
-print("expected: the masked network's predictions never change under the swap")
-print(f"share of predictions unchanged: {float((before == after).float().mean()):.3f}")
-print(
-    f"same accuracy on original and swapped images: {bool(((before == labels) == (after == labels)).all())}"
-)
+answer = None  # the share of predictions unchanged, a number from 0 to 1
+confirm(answer, float((before == after).float().mean()), tolerance=1e-6)
 
 # %% [markdown]
 # ```{exercise}
 # :label: ex-07-rotation
 # Is the quadrant swap I ↔ III the same as rotating the image by 180°? Is swapping *both* pairs
-# (I ↔ III and II ↔ IV) a rotation? Work it out on paper for a 4 × 4 image, then check it.
+# (I ↔ III and II ↔ IV) a rotation? Work it out on paper for a 4 × 4 image, then check it with
+# the self-check: four answers, True or False.
 # ```
 #
 # ```{solution} ex-07-rotation
@@ -856,16 +1028,18 @@ print(
 x = torch.arange(16.0).view(1, 1, 4, 4)
 h = 2
 rot180 = torch.rot90(x, 2, dims=(-2, -1))
-print("expected: False, True, False, True")
-print("I<->III swap equals a 180° rotation:", torch.equal(quadrant_swap(x), rot180))
-print(
-    "after the swap, quadrant I holds the original quadrant III unrotated:",
-    torch.equal(quadrant_swap(x)[..., :h, h:], x[..., h:, :h]),
-)
-print("both-pairs swap equals a 180° rotation:", torch.equal(swap_both(x), rot180))
-print(
-    "both-pairs swap equals a circular shift by half the image:",
-    torch.equal(swap_both(x), torch.roll(x, (h, h), dims=(-2, -1))),
+# (1) the I <-> III swap equals a 180° rotation; (2) after the swap, quadrant I holds the original
+# quadrant III unrotated; (3) the both-pairs swap equals a 180° rotation; (4) it equals a
+# circular shift by half the image.
+answer = None  # (True or False, True or False, True or False, True or False)
+confirm(
+    answer,
+    (
+        torch.equal(quadrant_swap(x), rot180),
+        torch.equal(quadrant_swap(x)[..., :h, h:], x[..., h:, :h]),
+        torch.equal(swap_both(x), rot180),
+        torch.equal(swap_both(x), torch.roll(x, (h, h), dims=(-2, -1))),
+    ),
 )
 
 # %% [markdown]
@@ -874,8 +1048,9 @@ print(
 # Design a control for the paper's experiment that changes quadrants I and III but keeps the
 # global arrangement of the image. One candidate: replace quadrants I and III of each image by
 # quadrants I and III of *another image of the same class*. (a) Why does this keep the
-# arrangement? (b) Does it change as many pixels as the swap? The self-check measures it, and a
-# replacement taken from an image of any class. (c) What result would support the paper's
+# arrangement? (b) Does it change as many pixels as the swap? The self-check asks for your answer
+# and measures it on 2,000 images, with a replacement taken from an image of another class beside
+# it. (c) What result would support the paper's
 # hypothesis, and what would count against it?
 # ```
 #
@@ -898,40 +1073,63 @@ print(
 # (c) The hypothesis predicts that this separation between the two curves is larger for the FCN
 # than for the CNN. If instead both networks lose about as much under arrangement-keeping changes
 # of a given size as under destroying ones, the swap deficit reflects sensitivity to changed
-# pixels and seams, not to arrangement. Running the control needs the trained networks, which the
-# results store does not keep. It could be added to `lithm.probes` next to the mirror swap.
+# pixels and seams, not to arrangement. Control (c) runs the replacement on the stored networks,
+# and "Train it yourself" on yours (`lithm.quadrants`).
 # ```
 
 # %%
 images, labels = example_images("mnist", 2000)
-h = images.shape[-1] // 2
-generator = torch.Generator().manual_seed(0)
-
-
-def replace_quadrants(images, partner):
-    """Quadrants I and III of each image taken from image ``partner[i]``; II and IV kept."""
-    out = images.clone()
-    out[..., :h, h:] = images[partner][..., :h, h:]  # quadrant I
-    out[..., h:, :h] = images[partner][..., h:, :h]  # quadrant III
-    return out
-
-
-same_class = torch.empty_like(labels)
-for digit in labels.unique():
-    members = torch.nonzero(labels == digit).flatten()
-    same_class[members] = members[torch.randperm(len(members), generator=generator)]
-any_class = torch.randperm(len(labels), generator=generator)
-changes = {
-    "I <-> III swap": quadrant_swap(images),
-    "replacement, same class": replace_quadrants(images, same_class),
-    "replacement, any class": replace_quadrants(images, any_class),
-}
-print("expected: three mean absolute pixel changes (pixels in [0, 1]) to compare with each other")
-for name, changed in changes.items():
-    print(f"{name:>25}: {float((changed - images).abs().mean()):.4f}")
+changes = pixel_changes(images, labels)  # mean absolute pixel change of each manipulation
+answer = None  # True or False: the same-class replacement changes fewer pixels than the swap
+confirm(answer, bool(changes["same class"] < changes["swap"]))
 
 # %% [markdown]
-# ## Re-run at full scale
+# ```{exercise}
+# :label: ex-07-global-pool
+# Point 2 of the critique says that neither network is built to ignore where things are: both end
+# with a dense layer that reads the last feature map position by position. Change that. The cell
+# below builds the paper's CNN with a different head, which averages each feature map over all
+# positions (global average pooling) before one linear layer, and trains it beside the paper's
+# CNN at the chapter's class scale, scoring both on the swap after every epoch. Before you run it,
+# predict: does the pooled CNN keep a larger share of its above-chance accuracy under the swap,
+# $(\text{swap} - 0.1)/(\text{clean} - 0.1)$, than the paper's CNN?
+# ```
+#
+# ```{solution} ex-07-global-pool
+# :class: dropdown
+# After global average pooling the head sees how strongly each feature fires, not where. The swap
+# moves whole 14 × 14 blocks, so every feature whose receptive field lies inside one block fires
+# just as before, only elsewhere; only the features that straddle the quadrant edges change. A
+# pooled CNN should therefore lose little under the swap, and keep a larger share than the
+# paper's CNN, whose dense head ties every feature to its position. Its clean accuracy may be
+# lower at a short training, which is why the share, not the raw accuracy, is compared. This
+# shows what a network that really "focuses less on the overall structure" looks like, and that
+# the paper's CNN is not one by construction. The self-check compares your two trained networks.
+# ```
+
+
+# %%
+def pooled_cnn(dataset, name):
+    """The paper's CNN with a global-average-pooling head; None for the paper's own networks."""
+    if name != "pooled-cnn":
+        return None
+    net = build_model(dataset, "cnn")
+    filters = net.features[-1].out_channels  # channels of the last feature map
+    net.head = torch.nn.Sequential(
+        torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(filters, 10)
+    )  # (B, F, H', W') -> (B, F, 1, 1) -> (B, F) -> (B, 10)
+    return net
+
+
+pooled = train_in_class(dataset="mnist", models=("cnn", "pooled-cnn"), augmentation="none",
+                        level=0.0, scale=CLASS_SCALE, evaluate=("swap",), build=pooled_cnn)  # fmt: skip
+last = pooled.final()  # the last epoch of each model, indexed by model name
+share = (last["swap"] - CHANCE) / (last["val_acc"] - CHANCE)
+answer = None  # True or False: the pooled CNN keeps a larger share than the paper's CNN
+confirm(answer, bool(share["pooled-cnn"] > share["cnn"]))
+
+# %% [markdown]
+# ## Re-run at full scale (optional)
 #
 # The swap is scored in every run of every experiment, so the translation experiment at the
 # paper's scale is enough for this chapter. Add the other augmentations to fill the scatter plot.

@@ -6,7 +6,15 @@ free port), the check fails when
 - the page does not load (HTTP error or navigation failure);
 - an ``<img>`` served by the book did not load (``naturalWidth == 0`` after waiting for it);
 - the console shows an error or the page throws one, or a request for one of the book's own files
-  fails (HTTP >= 400 or a network failure).
+  fails (HTTP >= 400 or a network failure);
+- a figure is printed as text (``<Figure size 640x480 with 1 Axes>``: the kernel drew with a
+  non-inline backend, e.g. because ``MPLBACKEND=Agg`` was set);
+- a chapter page shows fewer images in its cell outputs than its executed notebook
+  (``_build/jupyter_execute/<page>.ipynb``) draws;
+- a link to one of the book's own pages or files is broken (missing file, or missing ``#anchor``);
+- a page shows the placeholder repository address (``github.com/OWNER/...``);
+- a widget shows neither its controls (the widget manager rendered it) nor a static twin (a loaded
+  image in a cell output of the same top-level section), or its state was not saved in the page.
 
 Requests to other hosts (MathJax or widget CDNs, Binder, fonts) are blocked so that the check gives
 the same answer offline and online; the errors they cause are listed as "not checked", never fail.
@@ -31,6 +39,7 @@ import argparse
 import contextlib
 import functools
 import http.server
+import json
 import re
 import sys
 import threading
@@ -69,6 +78,189 @@ async (ms) => {
   return images.map((img) => ({src: img.currentSrc || img.src, width: img.naturalWidth}));
 }
 """
+
+
+_FIGURE_TEXT = re.compile(r"<Figure size [\d.]+x[\d.]+ with \d+ Axes>")
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+# What a page shows, read in the browser once its images have loaded or failed.
+_SNAPSHOT_JS = """
+() => {
+  const loaded = (img) => img.complete && img.naturalWidth > 0;
+  const inWidget = (el) => el.closest(".jupyter-widgets, .widget-area, .lm-Widget") !== null;
+  const outputImages = (root) => Array.from(root.querySelectorAll(".cell_output img"))
+    .filter((img) => loaded(img) && !inWidget(img)).length;
+  const stateTag = document.querySelector(
+    'script[type="application/vnd.jupyter.widget-state+json"]');
+  let states = [];
+  try { states = Object.keys(JSON.parse(stateTag ? stateTag.textContent : "{}").state || {}); }
+  catch (e) { states = []; }
+  const views = document.querySelectorAll(
+    'script[type="application/vnd.jupyter.widget-view+json"]');
+  return {
+    text: document.body ? document.body.innerText : "",
+    outputImages: outputImages(document),
+    links: Array.from(document.querySelectorAll("a[href]")).map((a) => a.href),
+    widgetStates: states,
+    widgets: Array.from(views).map((view) => {
+      let model = null;
+      try { model = JSON.parse(view.textContent).model_id; } catch (e) { model = null; }
+      const area = view.parentElement || document.body;
+      const rendered =
+        area.querySelector(".jupyter-widgets, .widget-inline-hbox, .lm-Widget") !== null;
+      // Its section: the outermost one below the page's title (an h2 section), where a chapter
+      // puts the static figure of the same content, before or after the widget.
+      const sections = [];
+      for (let el = view.closest("section"); el; el = el.parentElement.closest("section")) {
+        sections.push(el);
+      }
+      const section = sections.length > 1 ? sections[sections.length - 2]
+        : (sections[0] || document.body);
+      return {model: model, rendered: rendered, twins: outputImages(section)};
+    }),
+  };
+}
+"""
+
+
+#: The mime types the HTML builder prefers, first to last: myst-nb's order for "html", with the
+#: widget view moved after the images by ``nb_mime_priority_overrides`` in _config.yml.
+HTML_PRIORITY = (
+    "application/javascript", "text/html", "image/svg+xml", "image/png", "image/gif",
+    "image/jpeg", WIDGET_VIEW, "text/markdown", "text/latex", "text/plain",
+)  # fmt: skip
+
+
+#: Repository addresses that do not exist (lithm.site): no page may show them.
+PLACEHOLDER_ADDRESSES = (
+    "github.com/OWNER/",
+    "github.com/learning-in-the-machine/lithm",
+)
+
+
+def shown_mime(data: dict) -> str | None:
+    """The mime type of an output's data that the HTML page shows (None: nothing it can show).
+
+    >>> shown_mime({WIDGET_VIEW: {}, "image/png": "A", "text/plain": "x"})
+    'image/png'
+    >>> shown_mime({WIDGET_VIEW: {}, "text/plain": "x"}) == WIDGET_VIEW
+    True
+    """
+    return next((mime for mime in HTML_PRIORITY if mime in data), None)
+
+
+def expected_images(notebook: dict) -> int:
+    """How many figures an executed notebook draws on its page: the outputs the page shows as an
+    image (:func:`shown_mime`), and figures printed as text, of cells that are not removed.
+
+    >>> out = lambda **data: {"output_type": "display_data", "data": data}
+    >>> nb = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [
+    ...     out(**{"image/png": "AAAA"}),
+    ...     out(**{"text/plain": "<Figure size 640x480 with 1 Axes>"}),
+    ...     out(**{WIDGET_VIEW: {}, "image/png": "AAAA"}), out(**{WIDGET_VIEW: {}}),
+    ...     out(**{"text/html": "<table/>", "image/png": "AAAA"}), out(**{"text/plain": "3"})]}]}
+    >>> expected_images(nb)
+    3
+    """
+    count = 0
+    for cell in notebook.get("cells", []):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell.get("cell_type") != "code" or {"remove-cell", "remove-output"} & set(tags):
+            continue
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            shown = shown_mime(data) or ""
+            text = data.get("text/plain", "")
+            text = "".join(text) if isinstance(text, list) else text
+            if shown.startswith("image/") or (shown == "text/plain" and _FIGURE_TEXT.search(text)):
+                count += 1
+    return count
+
+
+def executed_notebook(html_dir: Path, relative: str) -> Path | None:
+    """The executed notebook behind a chapter page (myst-nb keeps it in ``jupyter_execute``)."""
+    path = html_dir.parent / "jupyter_execute" / Path(relative).with_suffix(".ipynb")
+    return path if path.is_file() else None
+
+
+_ID = re.compile(r"""\sid=["']([^"']+)["']""")
+
+
+@functools.cache
+def _page_ids(path: Path) -> frozenset:
+    return frozenset(_ID.findall(path.read_text(encoding="utf-8", errors="replace")))
+
+
+def broken_link(url: str, origin: str, html_dir: Path) -> str | None:
+    """Why a link to the book's own files is broken (missing file or anchor), else None.
+
+    >>> import tempfile; d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.html").write_text('<h1 id="top">A</h1>')
+    >>> broken_link("http://h/a.html#top", "http://h", d) is None
+    True
+    >>> broken_link("http://h/a.html#gone", "http://h", d)
+    'no anchor #gone in a.html'
+    >>> broken_link("http://h/b.html", "http://h", d)
+    'no such file: b.html'
+    """
+    if not url.startswith(origin + "/"):
+        return None  # external (not checked) or not a web link
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    relative = unquote(parts.path).lstrip("/")
+    target = html_dir / relative
+    if target.is_dir():
+        target = target / "index.html"
+    if not target.is_file():
+        return f"no such file: {relative}"
+    fragment = unquote(parts.fragment)
+    if fragment and target.suffix == ".html" and fragment not in _page_ids(target):
+        return f"no anchor #{fragment} in {target.relative_to(html_dir).as_posix()}"
+    return None
+
+
+def snapshot_problems(snapshot: dict, expected: int | None, origin: str, html_dir: Path) -> list:
+    """The failures found in a page's snapshot (what ``_SNAPSHOT_JS`` returns).
+
+    ``expected`` is the number of figures its executed notebook draws (None: not a chapter).
+
+    >>> snap = {"text": "<Figure size 640x480 with 1 Axes>", "outputImages": 0, "links": [],
+    ...         "widgets": [{"model": "m", "rendered": False, "twins": 0}], "widgetStates": []}
+    >>> for problem in snapshot_problems(snap, 1, "http://h", Path(".")): print(problem)
+    figure printed as text instead of an image (1 time(s)): <Figure size 640x480 with 1 Axes>
+    0 image(s) in cell outputs, but the chapter draws 1
+    widget m has no saved state (it cannot render on the page)
+    widget m shows neither its controls nor a static twin (no image in its section)
+    """
+    problems = []
+    figures = _FIGURE_TEXT.findall(snapshot.get("text", ""))
+    if figures:
+        problems.append(
+            f"figure printed as text instead of an image ({len(figures)} time(s)): {figures[0]}"
+        )
+    shown = snapshot.get("outputImages", 0)
+    if expected is not None and shown < expected:
+        problems.append(f"{shown} image(s) in cell outputs, but the chapter draws {expected}")
+    for url in dict.fromkeys(snapshot.get("links", [])):
+        why = broken_link(url, origin, html_dir)
+        if why:
+            problems.append(f"broken link: {url} ({why})")
+    page = snapshot.get("text", "") + " " + " ".join(snapshot.get("links", []))
+    for address in PLACEHOLDER_ADDRESSES:
+        if address in page:
+            problems.append(f"shows the placeholder repository address {address}")
+    states = set(snapshot.get("widgetStates", []))
+    for widget in snapshot.get("widgets", []):
+        model = widget.get("model")
+        if model not in states:
+            problems.append(f"widget {model} has no saved state (it cannot render on the page)")
+        if not widget.get("rendered") and not widget.get("twins"):
+            problems.append(
+                f"widget {model} shows neither its controls nor a static twin (no image in its "
+                "section)"
+            )
+    return problems
 
 
 def is_local(url: str, origin: str) -> bool:
@@ -160,7 +352,9 @@ def serve(html_dir: Path):
         thread.join(timeout=5)
 
 
-def check_page(context, origin: str, relative: str, timeout_ms: int) -> PageResult:
+def check_page(
+    context, origin: str, relative: str, timeout_ms: int, html_dir: Path | None = None
+) -> PageResult:
     """Load one page in a new tab of ``context`` and collect its failures."""
     result = PageResult(relative)
     blocked: set[str] = set()
@@ -209,6 +403,13 @@ def check_page(context, origin: str, relative: str, timeout_ms: int) -> PageResu
                 if image["width"] == 0:
                     result.errors.append(f"image did not load: {image['src']}")
             page.wait_for_timeout(200)  # let late console messages arrive
+            if html_dir is not None:
+                notebook = executed_notebook(html_dir, relative)
+                expected = None
+                if notebook is not None:
+                    expected = expected_images(json.loads(notebook.read_text(encoding="utf-8")))
+                snapshot = page.evaluate(_SNAPSHOT_JS)
+                result.errors += snapshot_problems(snapshot, expected, origin, html_dir)
     except Exception as exc:  # navigation timeouts and crashes are failures of this page
         result.errors.append(f"page did not load: {type(exc).__name__}: {exc}".splitlines()[0])
     finally:
@@ -241,7 +442,7 @@ def check_book(
                 relative = path.relative_to(html_dir).as_posix()
                 target = redirect_target(path.read_text(encoding="utf-8", errors="replace"))
                 if target is None:
-                    results.append(check_page(context, origin, relative, timeout_ms))
+                    results.append(check_page(context, origin, relative, timeout_ms, html_dir))
                     continue
                 result = PageResult(relative)
                 if "://" not in target and not (path.parent / target).is_file():

@@ -164,8 +164,14 @@ def main(argv=None) -> int:
     )  # fmt: skip
     parser.add_argument("--notebooks", default=str(ROOT / "notebooks"), help="chapter folder")
     parser.add_argument("--output-dir", default=str(ROOT / "_build" / "smoke"))
-    parser.add_argument("--timeout", type=int, default=600, help="seconds per cell (default 600)")
+    # 300 s per cell: smoke cells take seconds, and a cell that hangs (e.g. a widget stall) fails
+    # within five minutes instead of passing late (the same limit as _config.yml).
+    parser.add_argument("--timeout", type=int, default=300, help="seconds per cell (default 300)")
     parser.add_argument("--kernel", help="Jupyter kernel (default: the notebook's own)")
+    parser.add_argument(
+        "--max-seconds", type=float, help="fail a chapter that takes longer than this in all "
+        "(e.g. 120: a stalled cell shows as a slow chapter even when it finally passes)",
+    )  # fmt: skip
     parser.add_argument(
         "--results", help="results store root for these runs (sets LITHM_RESULTS; default: the "
         "project's results/)",
@@ -200,6 +206,8 @@ def main(argv=None) -> int:
     for index, path in enumerate(chapters, start=1):
         print(f"[{index}/{len(chapters)}] {path.stem} ...", end=" ", flush=True)
         run = run_chapter(path, output_dir, parameters, timeout=args.timeout, kernel=args.kernel)
+        if run.ok and args.max_seconds and run.seconds > args.max_seconds:
+            run.error = f"took {run.seconds:.1f} s, more than --max-seconds {args.max_seconds:g}"
         print(f"{'ok' if run.ok else 'FAILED'} in {run.seconds:.1f} s", flush=True)
         if not run.ok:
             print(f"    {run.error}", flush=True)

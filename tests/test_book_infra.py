@@ -391,6 +391,14 @@ def test_reproducibility_profile_table_matches_the_code():
         ),
         "batch size (MNIST / CIFAR-10)": per_dataset(lambda s: str(s.batch_size)),
         "learning rate (MNIST / CIFAR-10)": per_dataset(lambda s: f"{s.lr:g}"),
+        "folds trained for translation": [
+            f"{len(p.experiment_folds('translation'))} of {p.n_folds}" for p in profiles
+        ],
+        "held-out images of the transformed evaluations (MNIST / CIFAR-10)": per_dataset(
+            lambda s: f"{s.eval_subset:,}" if s.eval_subset else "all"
+        ),
+        "edge-noise pattern": [f"`{p.edge_pattern}`" for p in profiles],
+        "rotation centre": [f"`{p.rotation_center}`" for p in profiles],
     }
     for profile in profiles:  # the three noise-like experiments share their levels
         assert profile.experiment_levels("edge-noise") == profile.experiment_levels("noise")
@@ -404,7 +412,7 @@ def test_reproducibility_covers_every_discrepancy():
     from lithm.paper import DISCREPANCIES
 
     text = _book_pages()["reproducibility"]
-    sections = {m for d in DISCREPANCIES for m in re.findall(r"§10\.(\d+)", d.facts)}
+    sections = {m for d in DISCREPANCIES for m in re.findall(r"§10\.(\d+)", d.protocol)}
     assert sections == {str(i) for i in range(1, 13)}
     for number in sections:
         assert re.search(rf"\| {number} \| [^|]+\(.*§10\.{number}\)", text), f"§10.{number}"

@@ -1,4 +1,4 @@
-"""Tests for lithm.data: loading, the paper's KFold protocol (FACTS §2), subsets, synthetic data."""
+"""Tests for lithm.data: loading, the paper's KFold folds (protocol §2), subsets, synthetic data."""
 
 import os
 from pathlib import Path
@@ -34,7 +34,7 @@ def test_fold_indices_are_sklearn_kfold_blocks():
 
 
 def test_paper_folds_for_mnist():
-    # FACTS §2: 56,000 / 14,000 per fold; the last fold is indices 56,000-69,999.
+    # protocol §2: 56,000 / 14,000 per fold; the last fold is indices 56,000-69,999.
     train_idx, val_idx = fold_indices(70_000, 5, 4)
     assert len(train_idx) == 56_000 and len(val_idx) == 14_000
     assert val_idx[0] == 56_000 and val_idx[-1] == 69_999

@@ -135,7 +135,7 @@ def test_kernels_follow_position_major_keras_layout():
     layer = FreeConv2d(2, 3, 2, input_size=(3, 4))  # output grid 2×3, K = 2·2·2
     with torch.no_grad():
         layer.weight.copy_(torch.arange(layer.weight.numel()).view_as(layer.weight))
-    # Position p = i·ow + j; within a patch K is ordered (y, x, c) (FACTS §4.2).
+    # Position p = i·ow + j; within a patch K is ordered (y, x, c) (protocol §4.2).
     i, j, f, c, y, x = 1, 2, 2, 1, 0, 1
     p, kidx = i * 3 + j, (y * 2 + x) * 2 + c
     assert layer.kernels()[i, j, f, c, y, x] == layer.weight[p, kidx, f]
@@ -160,7 +160,7 @@ def test_to_conv_recovers_conv_and_averages():
 @pytest.mark.parametrize(
     "args, limit",
     [
-        ((1, 32, 3, 2, 28), 0.0294),  # MNIST layer 1, FACTS §4.4
+        ((1, 32, 3, 2, 28), 0.0294),  # MNIST layer 1, protocol §4.4
         ((32, 64, 3, 2, 13), 0.0218),  # MNIST layer 2
         ((3, 64, 5, 2, 32), 0.0148),  # CIFAR layer 1
     ],
@@ -181,7 +181,7 @@ def test_keras_init_limit(args, limit):
 def test_conv_init_limit():
     layer = FreeConv2d(1, 32, 3, 2, input_size=28, init="conv")
     assert layer.init_limit == pytest.approx(math.sqrt(6 / (9 + 9 * 32)))
-    assert layer.init_limit == pytest.approx(0.142, abs=5e-4)  # FACTS §4.4
+    assert layer.init_limit == pytest.approx(0.142, abs=5e-4)  # protocol §4.4
     assert layer.weight.abs().max() <= layer.init_limit
 
 
@@ -244,7 +244,7 @@ def test_mask_density(mode, prob):
 
 def test_input_mode_masks_whole_input_units():
     layer = _masked_layer("input", prob=0.4, seed=1)
-    # Same pattern for every filter at a position (the code's input mask, FACTS §8).
+    # Same pattern for every filter at a position (the code's input mask, protocol §8).
     assert torch.equal(layer.mask, layer.mask[:, :, :1].expand_as(layer.mask))
     # Rebuild the unit mask independently: unit (c, y, x) is present iff it is present in
     # some patch that covers it (every unit of a 6×6 input is covered by a 3×3 valid kernel).

@@ -1,4 +1,4 @@
-"""Tests for lithm.models: Table A.2 shapes, FACTS §4.3 parameter counts, Keras initialisation."""
+"""Tests for lithm.models: Table A.2 shapes, parameter counts (protocol §4.3), Keras init."""
 
 import math
 
@@ -9,13 +9,13 @@ from torch import nn
 from lithm.layers import FreeConv2d
 from lithm.models import ARCHITECTURES, PaperNet, build_model, count_parameters
 
-PARAMETERS = {  # FACTS §4.3
+PARAMETERS = {  # protocol §4.3
     ("mnist", "cnn"): 2_201_098,
     ("mnist", "fcn"): 4_010_058,
     ("cifar10", "cnn"): 2_875_530,
     ("cifar10", "fcn"): 11_103_626,
 }
-FEATURE_SHAPES = {  # FACTS §4.1, (C, H, W)
+FEATURE_SHAPES = {  # protocol §4.1, (C, H, W)
     "mnist": [(32, 13, 13), (64, 6, 6), (128, 4, 4)],
     "cifar10": [(64, 14, 14), (128, 5, 5), (256, 3, 3)],
 }
@@ -67,7 +67,7 @@ def test_layer_types_and_first_layer():
     assert all(type(layer) is nn.Conv2d for layer in cnn.features)
     assert all(isinstance(layer, FreeConv2d) for layer in fcn.features)
     assert fcn.first_layer is fcn.features[0]
-    assert fcn.first_layer.bias.shape == (32, 13, 13)  # untied, as in Keras (FACTS §4.2)
+    assert fcn.first_layer.bias.shape == (32, 13, 13)  # untied, as in Keras (protocol §4.2)
     assert all(layer.padding == (0, 0) for layer in cnn.features)
 
 
@@ -81,7 +81,7 @@ def test_keras_initialisation():
     torch.manual_seed(0)
     net = build_model("mnist", "cnn")
     conv1 = net.features[0]
-    limit = math.sqrt(6 / (9 * 1 + 9 * 32))  # Glorot with conv fans, FACTS §4.4: 0.142
+    limit = math.sqrt(6 / (9 * 1 + 9 * 32))  # Glorot with conv fans, protocol §4.4: 0.142
     assert conv1.weight.abs().max() <= limit
     assert conv1.weight.abs().max() > 0.9 * limit
     dense = net.head[1]

@@ -85,7 +85,7 @@ def test_paper_results_concatenates_all_tables():
 
 @pytest.mark.parametrize("experiment", ["edge-noise", "noise", "rotation"])
 def test_zero_rows_of_appendix_tables_are_table_1_and_2_rounded(experiment):
-    # FACTS §9: the authors copied the 0 % translation runs as the 0 % rows of Tables B.1-B.3.
+    # protocol §9: the authors copied the 0 % translation runs as the 0 % rows of Tables B.1-B.3.
     for dataset in ("mnist", "cifar10"):
         for model in ("cnn", "fcn"):
             for metric in ("validation", "translation"):
@@ -95,7 +95,7 @@ def test_zero_rows_of_appendix_tables_are_table_1_and_2_rounded(experiment):
 
 
 def test_bold_cells_match_facts_list():
-    # FACTS §1 "Bold entries": (dataset, metric, model) -> (level, value).
+    # protocol §9 (bold cells): (dataset, metric, model) -> (level, value).
     facts = {
         ("mnist", "train", "cnn"): (0.0, 0.999964),
         ("mnist", "train", "fcn"): (0.0, 0.999175),
@@ -216,7 +216,7 @@ def test_protocol():
         assert spec["eval_rotation_degrees"] == 45
         train, held_out = spec["fold_sizes"]
         assert train + held_out == spec["n_images"] and held_out * 5 == spec["n_images"]
-        # Keras scored floor(N / batch) full batches of the held-out fold (FACTS §5.6).
+        # Keras scored floor(N / batch) full batches of the held-out fold (protocol §5.6).
         assert (
             spec["scored_validation_images"] == held_out // spec["batch_size"] * spec["batch_size"]
         )
@@ -268,7 +268,7 @@ def test_claims_quoting_tables_agree_with_tables():
         assert gap > claim("cifar-overfit-gap-0").value
     gap = t1("fcn", 0.0, "validation") - t1("fcn", 0.0, "translation")
     assert gap > claim("mnist-fcn-translation-gap-0").value
-    # Loosely rounded gaps (FACTS §10.10): the tables give somewhat more than the text says.
+    # Loosely rounded gaps (protocol §10.10): the tables give somewhat more than the text says.
     loose = {
         "cifar-fcn-cnn-gap-10": t2("cnn", 0.1, "validation") - t2("fcn", 0.1, "validation"),
         "cifar-fcn-translation-drop-0": t2("fcn", 0.0, "validation")
@@ -284,7 +284,7 @@ def test_claims_quoting_tables_agree_with_tables():
 
 
 def test_fcn_never_beats_cnn_at_equal_level():
-    # The table behind claim fcn-surpass-cnn and discrepancy "conclusion" (FACTS §10.11).
+    # The table behind claim fcn-surpass-cnn and discrepancy "conclusion" (protocol §10.11).
     for name in ("table1", "table2"):
         t = paper_table(name).query("metric == 'validation'")
         wide = t.pivot(index="level", columns="model", values="value")
@@ -296,7 +296,7 @@ def test_fcn_never_beats_cnn_at_equal_level():
 
 def test_filter_distance_claim_matches_theory():
     # i.i.d. kernels, global normalisation: E||a - b|| ~ sqrt(2 / P) with P = 13 * 13 blocks
-    # of K * F = 288 weights each (FACTS §6): sqrt(2 * 288 / (169 * 288)).
+    # of K * F = 288 weights each (protocol §6): sqrt(2 * 288 / (169 * 288)).
     theory = math.sqrt(2 * 288 / (169 * 288))
     assert theory == pytest.approx(0.1088, abs=1e-4)
     assert claim("distance-r1-epoch1").value == pytest.approx(theory, abs=3e-4)
@@ -317,7 +317,7 @@ def test_swap_and_vcp_claims():
 def test_discrepancies_cover_facts_section_10():
     ids = [d.id for d in DISCREPANCIES]
     assert len(ids) == len(set(ids)) == 12
-    cited = {int(n) for d in DISCREPANCIES for n in re.findall(r"§10\.(\d+)", d.facts)}
+    cited = {int(n) for d in DISCREPANCIES for n in re.findall(r"§10\.(\d+)", d.protocol)}
     assert cited == set(range(1, 13))
     assert "synapse" in discrepancy("vcp").lithm_default
     assert "both" in discrepancy("median").lithm_default

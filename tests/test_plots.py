@@ -98,6 +98,21 @@ def test_connections_one_row_per_mask_mode(close):
     assert len(fig.axes) == 2
 
 
+def test_connections_missing_panels_carry_the_papers_letters(close):
+    records = demo_records(connections=True)
+    fig = plot_connections(load_results(records), "mnist", metrics=("a", "d", "e", "f"), scale="")
+    close(fig)
+    assert len(fig.axes) == 8  # 2 mask modes x panels (a), (d), (e), (f)
+    letters = [ax.get_title()[:3] for ax in fig.axes[:4]]
+    assert letters == ["(a)", "(d)", "(e)", "(f)"]
+    assert fig.axes[4].get_title().startswith("(a) input")
+    # panel (d) draws the rotated-fold accuracy: demo values are val_acc - 0.3 at every epoch
+    y = fig.axes[1].lines[0].get_ydata()
+    val = plot_connections(load_results(records), "mnist", metrics=("b",), scale="")
+    close(val)
+    assert np.allclose(y, val.axes[0].lines[0].get_ydata() - 0.3)
+
+
 def test_level_summary_ours_beside_the_paper(frame, close):
     table = comparison_table(frame, "translation", "mnist", way="final")
     fig = plot_level_summary(table)

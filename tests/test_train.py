@@ -23,7 +23,9 @@ def _cfg(**changes):
 
 
 def _strip_time(history):
-    return [{k: v for k, v in row.items() if k not in ("seconds", "cpu_seconds")} for row in history]
+    return [
+        {k: v for k, v in row.items() if k not in ("seconds", "cpu_seconds")} for row in history
+    ]
 
 
 def test_history_has_every_metric(tiny_mnist):

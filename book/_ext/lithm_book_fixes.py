@@ -6,11 +6,23 @@ sphinx-thebe adds ``const THEBE_JS_URL = ...`` that way, so every page threw "Id
 'THEBE_JS_URL' has already been declared" in the browser console (found by scripts/check_pages.py).
 This extension drops such duplicates from every page's script list.
 
+It also keeps the repository's address in one place (``repository.url`` of ``_config.yml``, read by
+``lithm.site.repository``): the intro's ``git clone`` line is written from it (the marker
+``LITHM_REPOSITORY_URL`` in a page), and while it is the placeholder the launch, repository and
+issue buttons are left out and the marker ``<!-- lithm:repository-note -->`` becomes a note that
+says how to set it, so that no page shows an address that does not exist.
+
 >>> dedupe_scripts(["a.js", "a.js", "b.js"])
 ['a.js', 'b.js']
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+
+URL_MARKER = "LITHM_REPOSITORY_URL"
+NOTE_MARKER = "<!-- lithm:repository-note -->"
+UNSET_URL = "<repository-url>"  # no quote: the bash lexer of the clone line rejects one
 
 
 def _script_key(script) -> tuple:
@@ -38,6 +50,55 @@ def _on_page_context(app, pagename, templatename, context, doctree) -> None:
         scripts[:] = dedupe_scripts(list(scripts))
 
 
+def _repository(app):
+    from lithm.site import repository
+
+    return repository(Path(app.srcdir) / "_config.yml")
+
+
+def without_repository_buttons(options: dict) -> dict:
+    """Theme options with the launch, repository and issue buttons removed (placeholder address).
+
+    >>> options = without_repository_buttons({"repository_url": "x", "a": 1})
+    >>> sorted(options), options["launch_buttons"], options["use_issues_button"]
+    (['a', 'launch_buttons', 'use_issues_button', 'use_repository_button'], {}, False)
+    """
+    kept = {k: v for k, v in options.items() if k not in ("repository_url", "launch_buttons")}
+    kept.update(use_issues_button=False, use_repository_button=False, launch_buttons={})
+    return kept
+
+
+def with_repository(source: str, url: str | None, note: str) -> str:
+    r"""A page's source with the address written in (``url`` None: the placeholder and a note).
+
+    >>> with_repository("git clone LITHM_REPOSITORY_URL lithm", "https://x/y", "n")
+    'git clone https://x/y lithm'
+    >>> with_repository("<!-- lithm:repository-note -->", None, "Set it.")
+    ':::{note}\nSet it.\n:::'
+    """
+    if url is None:
+        return source.replace(URL_MARKER, UNSET_URL).replace(
+            NOTE_MARKER, f":::{{note}}\n{note}\n:::"
+        )
+    return source.replace(URL_MARKER, url).replace(NOTE_MARKER, "")
+
+
+def _on_config_inited(app, config) -> None:
+    if _repository(app).is_placeholder:
+        config.html_theme_options = without_repository_buttons(dict(config.html_theme_options))
+
+
+def _on_source_read(app, docname, source) -> None:
+    if URL_MARKER in source[0] or NOTE_MARKER in source[0]:
+        from lithm.site import HOW_TO_SET
+
+        repo = _repository(app)
+        source[0] = with_repository(source[0], None if repo.is_placeholder else repo.web_url,
+                                    HOW_TO_SET)  # fmt: skip
+
+
 def setup(app):
+    app.connect("config-inited", _on_config_inited, priority=100)
+    app.connect("source-read", _on_source_read)
     app.connect("html-page-context", _on_page_context, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

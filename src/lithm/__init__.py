@@ -23,29 +23,52 @@ from lithm.layers import FreeConv2d
 from lithm.metrics import accuracy, filter_distance
 from lithm.models import build_model, count_parameters
 from lithm.runner import run_grid
-from lithm.store import CorruptResultError, ResultsStore
+from lithm.store import CorruptResultError, ResultsStore, load_model
 from lithm.train import pick_device, train
+
+# The verdicts and findings (lithm.verdicts, lithm.findings) need pandas: they are imported on
+# first use, so `import lithm` stays light.
+_LAZY = {
+    "OUTCOMES": "verdicts", "Verdict": "verdicts", "claim_verdict": "verdicts",
+    "compare": "verdicts", "verdict_table": "verdicts", "all_findings": "findings",
+}  # fmt: skip
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"lithm.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'lithm' has no attribute {name!r}")
+
 
 __all__ = [
     "EXPERIMENTS",
     "PROFILES",
+    "OUTCOMES",
     "CorruptResultError",
     "DataMissingError",
     "FreeConv2d",
     "ImageData",
     "ResultsStore",
     "RunConfig",
+    "Verdict",
     "__version__",
     "accuracy",
+    "all_findings",
     "augment",
     "build_model",
+    "claim_verdict",
+    "compare",
     "count_parameters",
     "expand",
     "filter_distance",
     "load_dataset",
+    "load_model",
     "pick_device",
     "run_grid",
     "split",
     "to_float",
     "train",
+    "verdict_table",
 ]

@@ -107,7 +107,9 @@ def _records(source) -> list[dict]:
         return list(source.records())
     if isinstance(source, (str, Path)):
         path = Path(source)
-        if not path.exists() and isinstance(source, str) and source in PROFILES:
+        # why "no JSON files": run from the repository root, "book" is also the book's folder.
+        is_store = path.is_dir() and any(path.glob("*.json"))
+        if not is_store and isinstance(source, str) and source in PROFILES:
             from lithm.paths import results_dir
 
             path = results_dir(source)

@@ -125,8 +125,14 @@ def profile_note(profile: str) -> str:
     for ds in DATASETS:
         s = prof.scale(ds)
         subset = f"{s.subset:,} images" if s.subset else "all images (train + test)"
-        stop = f"patience {s.patience}" if s.patience else "no early stopping"
-        parts.append(f"{ds}: {subset}, {s.epochs} epochs, {stop}")
+        if s.patience:
+            length = f"up to {s.epochs} epochs, patience {s.patience}"
+        else:
+            length = f"{s.epochs} epoch{'s' if s.epochs > 1 else ''}, no early stopping"
+        parts.append(f"{ds}: {subset}, {length}, lr {s.lr:g}")
+    trans = len(prof.experiment_folds("translation"))
     folds = f"{len(prof.folds)} of {prof.n_folds} folds"
+    if trans != len(prof.folds):
+        folds = f"{trans} of {prof.n_folds} folds for translation, {len(prof.folds)} for the others"
     where = "reduced CPU scale" if profile != "paper" else "the paper's full protocol"
     return f"Profile `{profile}` ({where}): {folds}; " + "; ".join(parts) + "."

@@ -2,12 +2,12 @@
 
 Ott et al. (2020) report Tables 1 and 2 (translation, MNIST and CIFAR-10) and Tables B.1–B.3 (edge
 noise, noise, rotation), a handful of numbers in the text, and the protocol of Appendix A. This
-module holds them as Python literals, transcribed once from the restored paper text (FACTS §1), so
-the package works without the paper: nothing here reads a file.
+module holds them as Python literals, transcribed once from the published paper's text and tables,
+so the package works without the paper: nothing here reads a file.
 
 How the paper's table numbers were aggregated matters when comparing: they are medians **over every
 epoch of every fold** (the authors' analysis groups all per-epoch rows of the five folds and takes
-the median; FACTS §9, §10.8), not medians of per-fold final or best-epoch accuracies. Early, poor
+the median; protocol §9, §10.8), not medians of per-fold final or best-epoch accuracies. Early, poor
 epochs are part of that median. :data:`PAPER_AGGREGATION` says so in one string.
 
 Vocabularies (other modules join on them): experiment ∈ :data:`PAPER_EXPERIMENTS`, dataset ∈
@@ -59,10 +59,10 @@ __all__ = [
 PAPER_AGGREGATION = (
     "median over every epoch of every fold: the authors group all per-epoch rows of the 5 folds by "
     "(model, augmentation, level) and take the median, so early epochs count too; it is not a "
-    "median of per-fold final or best-epoch accuracies (FACTS §9, §10.8)"
+    "median of per-fold final or best-epoch accuracies (protocol §9, §10.8)"
 )
 
-# The 11 augmentation levels of every experiment (FACTS §1 #5–#7, §5.1): 0.99 is the top, not 1.0.
+# The 11 augmentation levels of every experiment (paper §4; protocol §5): 0.99 is the top, not 1.
 PAPER_LEVELS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.99)
 PAPER_EXPERIMENTS = ("translation", "edge-noise", "noise", "rotation")
 PAPER_METRICS = ("train", "validation", "translation")
@@ -72,7 +72,7 @@ PAPER_DATASETS = ("mnist", "cifar10")
 PAPER_MODELS = ("cnn", "fcn")
 
 # ---------------------------------------------------------------------------------------------
-# The tables, as printed (transcribed once from the HTML tables of paper.md; FACTS §1).
+# The tables, as printed (transcribed once from the published paper).
 # ---------------------------------------------------------------------------------------------
 
 # Tables 1 and 2: one row per level; columns in the paper's order.
@@ -114,7 +114,7 @@ _TABLE2 = (  # CIFAR-10, translation augmentation
 )
 
 # Tables B.1–B.3: no training column; MNIST block then CIFAR block, 5 decimals. Their 0.00 rows are
-# Table 1/2's 0% translation runs, rounded (the authors copied them, FACTS §9).
+# Table 1/2's 0% translation runs, rounded (the authors copied them, protocol §9).
 _APPENDIX_COLUMNS = (
     ("mnist", "validation", "cnn"),
     ("mnist", "validation", "fcn"),
@@ -126,7 +126,7 @@ _APPENDIX_COLUMNS = (
     ("cifar10", "translation", "fcn"),
 )
 
-_TABLE_B1 = (  # edge noise; level = noise σ (the caption says "variance", FACTS §10.3)
+_TABLE_B1 = (  # edge noise; level = noise σ (the caption says "variance", protocol §10.3)
     (0.00, 0.99054, 0.98807, 0.36654, 0.37229, 0.67108, 0.64733, 0.44456, 0.43347),
     (0.10, 0.99100, 0.98786, 0.36263, 0.37666, 0.64475, 0.62633, 0.42742, 0.42179),
     (0.20, 0.98921, 0.98714, 0.35503, 0.37587, 0.63567, 0.62375, 0.42288, 0.42011),
@@ -154,7 +154,7 @@ _TABLE_B2 = (  # Gaussian noise; level = noise σ
     (0.99, 0.98164, 0.98086, 0.27590, 0.27235, 0.38250, 0.40042, 0.27050, 0.28154),
 )
 
-_TABLE_B3 = (  # rotation; level = fraction of 360° (angle drawn in ±int(level·360)°, FACTS §5.4)
+_TABLE_B3 = (  # rotation; level = fraction of 360° (angle drawn in ±int(level·360)°, protocol §5.4)
     (0.00, 0.99054, 0.98807, 0.36654, 0.37229, 0.67108, 0.64733, 0.44456, 0.43347),
     (0.10, 0.99079, 0.98836, 0.38527, 0.37753, 0.68233, 0.65500, 0.48660, 0.46211),
     (0.20, 0.98907, 0.98571, 0.36372, 0.35055, 0.65746, 0.62608, 0.47450, 0.44766),
@@ -242,7 +242,7 @@ def paper_table(name: str) -> pd.DataFrame:
 
     Columns: experiment, dataset, model, level, metric, value, source (see the module docstring for
     the vocabularies). Values are fractions exactly as printed; they are medians over all epochs of
-    all folds (:data:`PAPER_AGGREGATION`, FACTS §9). Tables 1 and 2 have the metrics train,
+    all folds (:data:`PAPER_AGGREGATION`, protocol §9). Tables 1 and 2 have the metrics train,
     validation and translation; Tables B.1–B.3 only validation and translation.
 
     >>> t = paper_table("tableB2")
@@ -258,7 +258,7 @@ def paper_table(name: str) -> pd.DataFrame:
 def paper_results() -> pd.DataFrame:
     """Return Tables 1, 2 and B.1–B.3 as one tidy frame (same columns as :func:`paper_table`).
 
-    The 0.00 rows appear once per experiment, as in the paper (FACTS §9).
+    The 0.00 rows appear once per experiment, as in the paper (protocol §9).
 
     >>> sorted(paper_results().experiment.unique())
     ['edge-noise', 'noise', 'rotation', 'translation']
@@ -328,7 +328,7 @@ def paper_value(experiment: str, dataset: str, model: str, level: float, metric:
 
 
 def bold_cells(name: str) -> pd.DataFrame:
-    """Return the cells the paper sets in bold: each column's maximum (FACTS §1 "Bold entries").
+    """Return the cells the paper sets in bold: each column's maximum (protocol §9).
 
     A column is one (dataset, metric, model); ties keep every tied row. The bold type itself was
     lost in the text conversion, so these are recomputed column maxima.
@@ -343,7 +343,7 @@ def bold_cells(name: str) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------
-# Protocol and architectures (Appendix A, Table A.2; FACTS §2–§5).
+# Protocol and architectures (Appendix A, Table A.2; protocol §2–§5).
 # ---------------------------------------------------------------------------------------------
 
 _VCP_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.99)
@@ -353,16 +353,16 @@ PROTOCOL = {
     "mnist": {
         "image_shape": (1, 28, 28),  # (C, H, W)
         "n_classes": 10,
-        "n_images": 70_000,  # train + test concatenated (FACTS §2)
-        "folds": 5,  # contiguous KFold blocks, no shuffling (FACTS §2)
+        "n_images": 70_000,  # train + test concatenated (protocol §2)
+        "folds": 5,  # contiguous KFold blocks, no shuffling (protocol §2)
         "fold_sizes": (56_000, 14_000),  # (train, held out)
-        "scored_validation_images": 13_824,  # floor(14 000 / 256) batches (FACTS §5.6)
+        "scored_validation_images": 13_824,  # floor(14 000 / 256) batches (protocol §5.6)
         "optimizer": "adam",
         "learning_rate": 1e-3,
         "adam_betas": (0.9, 0.999),
-        "adam_eps": 1e-7,  # Keras's epsilon, not PyTorch's 1e-8 (FACTS §3)
+        "adam_eps": 1e-7,  # Keras's epsilon, not PyTorch's 1e-8 (protocol §3)
         "batch_size": 256,
-        "max_epochs": 250,  # main runs; not in the paper text (FACTS §3, §10.12)
+        "max_epochs": 250,  # main runs; not in the paper text (protocol §3, §10.12)
         "patience": 50,  # on clean validation accuracy, best weights not restored
         "hp_search_max_epochs": 100,  # App. A.1
         "hp_search_patience": 25,
@@ -371,13 +371,13 @@ PROTOCOL = {
         "hidden_units": 1024,
         "levels": PAPER_LEVELS,
         "vcp_levels": _VCP_LEVELS,
-        "vcp_translation_levels": (0.0, 0.1, 0.2, 0.3, 0.4),  # what the code ran (FACTS §8)
-        "validation_translation": 0.25,  # ± fraction of the image size (FACTS §5.6)
+        "vcp_translation_levels": (0.0, 0.1, 0.2, 0.3, 0.4),  # what the code ran (protocol §8)
+        "validation_translation": 0.25,  # ± fraction of the image size (protocol §5.6)
         "eval_noise_sigma": 0.15,
         "eval_rotation_degrees": 45,
         "eval_edge_noise_sigma": 0.15,
         "edge_width": 5,  # pixels (App. B.1)
-        "swap_half": 14,  # quadrant side, H // 2 (FACTS §5.5)
+        "swap_half": 14,  # quadrant side, H // 2 (protocol §5.5)
     },
     "cifar10": {
         "image_shape": (3, 32, 32),
@@ -409,7 +409,7 @@ PROTOCOL = {
     },
 }
 
-# FACTS §4.3 (free convolutions with an untied bias: one bias per position and filter).
+# protocol §4.3 (free convolutions with an untied bias: one bias per position and filter).
 PARAMETER_COUNTS = {
     "mnist": {"cnn": 2_201_098, "fcn": 4_010_058},
     "cifar10": {"cnn": 2_875_530, "fcn": 11_103_626},
@@ -428,7 +428,7 @@ LAYER_PARAMETER_COUNTS = {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Statements the text and figures make (FACTS §1, §6–§9).
+# Statements the text and figures make (the paper's text and figures; protocol §6–§9).
 # ---------------------------------------------------------------------------------------------
 
 CLAIM_UNITS = {
@@ -436,7 +436,7 @@ CLAIM_UNITS = {
     "accuracy difference": "difference of two accuracies as a fraction (0.02 = 2 points)",
     "level": "augmentation level, a fraction (translation: of the image size)",
     "probability": "connection drop probability (VCP)",
-    "distance": "mean filter distance after global normalisation (FACTS §6)",
+    "distance": "mean filter distance after global normalisation (protocol §6)",
     "epochs": "training epochs",
     "layers": "number of feature layers",
     "": "qualitative statement, no number",
@@ -449,8 +449,9 @@ class Claim:
 
     ``value`` is a float, a ``(low, high)`` range, or None for a qualitative statement; ``unit`` is
     a key of :data:`CLAIM_UNITS`. ``source`` says where the number comes from: "paper §…" for the
-    paper's own wording, "Table …" for a printed cell, "FACTS §… [DATA]" for a value recomputed
-    from the authors' committed data or figures. ``note`` gives the cross-check (FACTS §1, §10.10).
+    paper's own wording, "Table …" for a printed cell, "protocol §…, recomputed from the authors'
+    published data" (or "read from the authors' published figure") for a value the authors did not
+    print. ``note`` gives the cross-check (protocol §10.10).
 
     >>> claim("cifar-fcn-translation-drop-0").value
     0.2
@@ -503,7 +504,7 @@ CLAIMS = (
         "accuracy difference",
         "paper §5.1",
         "Table 2 at 0.10: 0.749333 - 0.724333 = 0.025, i.e. 2.5 points: the text rounds down "
-        "(FACTS §1 #34, §10.10).",
+        "(paper §5.1; protocol §10.10).",
     ),
     Claim(
         "cifar-fcn-improves-10-30",
@@ -521,7 +522,7 @@ CLAIMS = (
         "MNIST runs at 0% translation stopped early (patience 50) between these epochs.",
         (76, 220),
         "epochs",
-        "FACTS §3 [DATA] Results/mnist_1.csv",
+        "protocol §3, recomputed from the authors' published data (Results/mnist_1.csv)",
         "Not stated in the paper; the maximum is 250 epochs.",
     ),
     # §5.2 Is weight-sharing necessary to ensure translationally invariant recognition?
@@ -543,7 +544,7 @@ CLAIMS = (
         0.20,
         "accuracy difference",
         "paper §5.2",
-        "Table 2 at 0.00: 0.647333 - 0.433468 = 0.214, i.e. 21.4 points (FACTS §1 #37).",
+        "Table 2 at 0.00: 0.647333 - 0.433468 = 0.214, i.e. 21.4 points (protocol §10.10).",
     ),
     Claim(
         "mnist-fcn-translation-gap-30",
@@ -553,7 +554,7 @@ CLAIMS = (
         0.002,
         "accuracy difference",
         "paper §5.2",
-        "Table 1 at 0.30: 0.987643 - 0.985062 = 0.0026, i.e. 0.26 points (FACTS §1 #40).",
+        "Table 1 at 0.30: 0.987643 - 0.985062 = 0.0026, i.e. 0.26 points (protocol §10.10).",
     ),
     Claim(
         "cifar-fcn-translation-gap-40",
@@ -564,7 +565,7 @@ CLAIMS = (
         "accuracy difference",
         "paper §5.2",
         "Table 2 at 0.40: 0.704958 - 0.680444 = 0.0245, i.e. 2.45 points: rounded down "
-        "(FACTS §1 #42, §10.10).",
+        "(paper §5.2; protocol §10.10).",
     ),
     # §5.3 Can acceptable performance be achieved without weight-sharing?
     Claim(
@@ -630,9 +631,9 @@ CLAIMS = (
         "",
         "paper §6 (Conclusion)",
         "Tables 1 and 2: at the same augmentation level the FCN never beats the CNN; it beats only "
-        "the un-augmented CNN (MNIST 0.991857 at 10% vs 0.990536 at 0%) (FACTS §10.11).",
+        "the un-augmented CNN (MNIST 0.991857 at 10% vs 0.990536 at 0%) (protocol §10.11).",
     ),
-    # §5.4 Approximate weight-sharing (Fig. 5); values read from the authors' data (FACTS §6).
+    # §5.4 Approximate weight-sharing (Fig. 5); values read from the authors' data (protocol §6).
     Claim(
         "distance-r1-epoch1",
         "5.4",
@@ -640,7 +641,7 @@ CLAIMS = (
         "row holds the initial weights).",
         0.1087,
         "distance",
-        "FACTS §6 [DATA]",
+        "protocol §6, recomputed from the authors' published data",
         "Theory for i.i.d. weights after global normalisation: sqrt(2*288/48672) = 0.1088.",
     ),
     Claim(
@@ -650,7 +651,7 @@ CLAIMS = (
         "about 0.110.",
         0.110,
         "distance",
-        "FACTS §6 [DATA] Fig. 5 (approximate_ws_mnist_translation.png)",
+        "protocol §6, read from the authors' published figure (Fig. 5)",
         "Read from the figure; y-axis 0.05-0.12.",
     ),
     Claim(
@@ -660,7 +661,7 @@ CLAIMS = (
         "to about 0.065-0.072.",
         (0.065, 0.072),
         "distance",
-        "FACTS §6 [DATA] Fig. 5 (approximate_ws_mnist_translation.png)",
+        "protocol §6, read from the authors' published figure (Fig. 5)",
         "Read from the figure; higher translation gives smaller distances.",
     ),
     Claim(
@@ -672,7 +673,7 @@ CLAIMS = (
         "",
         "paper §5.4",
         "The Fig. 5 caption says radius 4 and 7; the text, code and figure use 1 and 4 "
-        "(FACTS §10.7).",
+        "(protocol §10.7).",
     ),
     # §5.5 / App. B.3 Quadrant swap (Fig. 6).
     Claim(
@@ -692,7 +693,7 @@ CLAIMS = (
         "accuracy difference",
         "paper §5.5, App. B.3",
         "Data: 0.474 - 0.341 = 0.133, i.e. 13 points (28% relative); the experiment has no "
-        "control (FACTS §1 #53, §10.10).",
+        "control (protocol §5.5, §10.10).",
     ),
     Claim(
         "swap-cnn-data",
@@ -701,7 +702,7 @@ CLAIMS = (
         "5 folds x 5 repeats).",
         0.474,
         "accuracy",
-        "FACTS §9 [DATA] Results/mnist_1.csv",
+        "protocol §9, recomputed from the authors' published data (Results/mnist_1.csv)",
         "Median 0.472.",
     ),
     Claim(
@@ -711,7 +712,7 @@ CLAIMS = (
         "5 folds x 5 repeats).",
         0.341,
         "accuracy",
-        "FACTS §9 [DATA] Results/mnist_1.csv",
+        "protocol §9, recomputed from the authors' published data (Results/mnist_1.csv)",
         "Median 0.337.",
     ),
     Claim(
@@ -721,7 +722,7 @@ CLAIMS = (
         "repeated runs behind Fig. 6.",
         0.9913,
         "accuracy",
-        "FACTS §9 [DATA] Results/mnist_1.csv",
+        "protocol §9, recomputed from the authors' published data (Results/mnist_1.csv)",
         "Table 1 prints 0.990536 for the same setting: the spread between repeats.",
     ),
     Claim(
@@ -730,7 +731,7 @@ CLAIMS = (
         "MNIST FCN at 0%: the same median for the FCN.",
         0.9891,
         "accuracy",
-        "FACTS §9 [DATA] Results/mnist_1.csv",
+        "protocol §9, recomputed from the authors' published data (Results/mnist_1.csv)",
         "Table 1 prints 0.988071.",
     ),
     Claim(
@@ -739,7 +740,7 @@ CLAIMS = (
         "MNIST CNN at 0%: median translated (25%) validation accuracy of the repeated runs.",
         0.370,
         "accuracy",
-        "FACTS §9 [DATA] Results/mnist_1.csv",
+        "protocol §9, recomputed from the authors' published data (Results/mnist_1.csv)",
         "Table 1 prints 0.366536.",
     ),
     Claim(
@@ -748,7 +749,7 @@ CLAIMS = (
         "MNIST FCN at 0%: median translated (25%) validation accuracy of the repeated runs.",
         0.375,
         "accuracy",
-        "FACTS §9 [DATA] Results/mnist_1.csv",
+        "protocol §9, recomputed from the authors' published data (Results/mnist_1.csv)",
         "Table 1 prints 0.372287.",
     ),
     # App. C Variable connection patterns (Figs. C.1, C.2).
@@ -761,7 +762,7 @@ CLAIMS = (
         "level",
         "paper Figs. C.1, C.2, App. C",
         "Contradicted by claim vcp-translation-text (20%); the code launched VCP runs at 0-40% "
-        "translation and the plotted level cannot be confirmed (FACTS §8, §10.6).",
+        "translation and the plotted level cannot be confirmed (protocol §8, §10.6).",
     ),
     Claim(
         "vcp-translation-text",
@@ -770,7 +771,7 @@ CLAIMS = (
         0.20,
         "level",
         "paper App. C",
-        "Contradicts claim vcp-translation-captions (30%) in the same appendix (FACTS §1 #78).",
+        "Contradicts claim vcp-translation-captions (30%) in the same appendix (protocol §10.6).",
     ),
     Claim(
         "vcp-robust",
@@ -797,7 +798,7 @@ CLAIMS = (
         "MNIST FCN validation accuracy with VCP up to 0.8 is nearly unaffected.",
         (0.95, 0.99),
         "accuracy",
-        "FACTS §8 [DATA] fcn_vcp_mnist.png",
+        "protocol §8, read from the authors' published figure (fcn_vcp_mnist.png)",
         "Read from the figure.",
     ),
     Claim(
@@ -806,7 +807,7 @@ CLAIMS = (
         "MNIST FCN validation accuracy with VCP 0.9.",
         0.80,
         "accuracy",
-        "FACTS §8 [DATA] fcn_vcp_mnist.png",
+        "protocol §8, read from the authors' published figure (fcn_vcp_mnist.png)",
         "Read from the figure (approximate).",
     ),
     Claim(
@@ -815,10 +816,10 @@ CLAIMS = (
         "MNIST FCN validation accuracy with VCP 0.99: chance level.",
         0.11,
         "accuracy",
-        "FACTS §8 [DATA] fcn_vcp_mnist.png",
+        "protocol §8, read from the authors' published figure (fcn_vcp_mnist.png)",
         "Read from the figure (approximate); chance is 0.10.",
     ),
-    # App. A.1 Hyper-parameter search (FACTS §7): best single-epoch val_acc of the SHERPA random
+    # App. A.1 Hyper-parameter search (protocol §7): best single-epoch val_acc of the SHERPA random
     # search, official train/test split, no augmentation.
     Claim(
         "hp-mnist-cnn",
@@ -826,7 +827,7 @@ CLAIMS = (
         "Best hyper-parameter trial, MNIST CNN: 3 layers, learning rate 1e-3.",
         0.9932,
         "accuracy",
-        "FACTS §7 [DATA] HyperOpt notebook",
+        "protocol §7, recomputed from the authors' published data (search notebook outputs)",
         "Validated on the official test split, no augmentation.",
     ),
     Claim(
@@ -835,7 +836,7 @@ CLAIMS = (
         "Best hyper-parameter trial, MNIST FCN: 3 layers, learning rate 1e-3.",
         0.9913,
         "accuracy",
-        "FACTS §7 [DATA] HyperOpt notebook",
+        "protocol §7, recomputed from the authors' published data (search notebook outputs)",
         "Validated on the official test split, no augmentation.",
     ),
     Claim(
@@ -844,7 +845,7 @@ CLAIMS = (
         "Best hyper-parameter trial, CIFAR CNN: 3 layers, learning rate 1e-4.",
         0.6844,
         "accuracy",
-        "FACTS §7 [DATA] HyperOpt notebook",
+        "protocol §7, recomputed from the authors' published data (search notebook outputs)",
         "A CIFAR CNN at 1e-3 scored almost as well (claim hp-cifar-cnn-lr1e-3).",
     ),
     Claim(
@@ -853,7 +854,7 @@ CLAIMS = (
         "Best hyper-parameter trial, CIFAR FCN: 3 layers, learning rate 1e-4.",
         0.6606,
         "accuracy",
-        "FACTS §7 [DATA] HyperOpt notebook",
+        "protocol §7, recomputed from the authors' published data (search notebook outputs)",
         "Validated on the official test split, no augmentation.",
     ),
     Claim(
@@ -862,7 +863,7 @@ CLAIMS = (
         "CIFAR CNN with learning rate 1e-3 in the hyper-parameter search.",
         0.6813,
         "accuracy",
-        "FACTS §7 [DATA] HyperOpt notebook",
+        "protocol §7, recomputed from the authors' published data (search notebook outputs)",
         "Almost as good as the chosen 1e-4 (0.6844).",
     ),
     Claim(
@@ -871,7 +872,7 @@ CLAIMS = (
         "Learning rate 0.1 fails for every model and dataset (stuck at chance).",
         0.10,
         "accuracy",
-        "FACTS §7 [DATA] HyperOpt notebook",
+        "protocol §7, recomputed from the authors' published data (search notebook outputs)",
         "",
     ),
     Claim(
@@ -882,7 +883,7 @@ CLAIMS = (
         "layers",
         "paper App. A.1",
         "The search space was 2 or 3 layers x learning rate 1e-1..1e-6 (Table A.1); a SHERPA "
-        "random search of 200 trials, not a grid search (FACTS §7, §10.2).",
+        "random search of 200 trials, not a grid search (protocol §7, §10.2).",
     ),
 )
 
@@ -901,7 +902,7 @@ def claim(id: str) -> Claim:
 
 
 # ---------------------------------------------------------------------------------------------
-# Where the authors' code disagrees with the paper, or the paper with itself (FACTS §10).
+# Where the authors' code disagrees with the paper, or the paper with itself (protocol §10).
 # ---------------------------------------------------------------------------------------------
 
 
@@ -909,8 +910,9 @@ def claim(id: str) -> Claim:
 class Discrepancy:
     """One disagreement between the paper and the authors' code, and what lithm does about it.
 
-    ``facts`` is the FACTS section with the evidence; ``lithm_default`` is a short statement of
-    lithm's default and its options (the modules named there implement them).
+    ``protocol`` names the sections of the book's appendix *The authors' protocol* with the evidence
+    (:attr:`facts` is its old name); ``lithm_default`` is a short statement of lithm's default and
+    its options (the modules named there implement them).
 
     >>> discrepancy("noise").lithm_default
     'sigma is the standard deviation (code); a variance reading is an option'
@@ -921,7 +923,12 @@ class Discrepancy:
     paper: str
     code: str
     lithm_default: str
-    facts: str
+    protocol: str
+
+    @property
+    def facts(self) -> str:
+        """The old name of :attr:`protocol`."""
+        return self.protocol
 
 
 DISCREPANCIES = (
@@ -931,7 +938,7 @@ DISCREPANCIES = (
         "seeds set to zero for TensorFlow and NumPy",
         "only the hyper-parameter search is seeded; the main experiments are unseeded",
         "we seed everything (torch, numpy, python; per fold and run)",
-        "FACTS §2, §10.1",
+        "protocol §2, §10.1",
     ),
     Discrepancy(
         "search",
@@ -939,7 +946,7 @@ DISCREPANCIES = (
         "a grid search",
         "a SHERPA random search of 200 trials over 24 points, validated on the official test split",
         "not rerun; its results are recorded as claims hp-*",
-        "FACTS §7, §10.2",
+        "protocol §7, §10.2",
     ),
     Discrepancy(
         "noise",
@@ -947,7 +954,7 @@ DISCREPANCIES = (
         "'variance' in captions and tables (standard deviation in App. B.1/B.2 text)",
         "sigma = level is the standard deviation; no clipping",
         "sigma is the standard deviation (code); a variance reading is an option",
-        "FACTS §5.2, §10.3",
+        "protocol §5.2, §10.3",
     ),
     Discrepancy(
         "edge-noise",
@@ -955,7 +962,7 @@ DISCREPANCIES = (
         "Gaussian noise on a 5-pixel frame",
         "a batch-indexing bug: top/bottom 5-row bands, or the whole image for 10 items per batch",
         "a true 5-pixel frame; the code's pattern is the 'code' option",
-        "FACTS §5.3, §10.4",
+        "protocol §5.3, §10.4",
     ),
     Discrepancy(
         "rotation",
@@ -963,7 +970,7 @@ DISCREPANCIES = (
         "clockwise rotation by the level's share of 360 degrees",
         "a random angle in +-int(level*360) degrees, bilinear, nearest fill",
         "random +-int(level*360) degrees (code)",
-        "FACTS §5.4, §10.5",
+        "protocol §5.4, §10.5",
     ),
     Discrepancy(
         "vcp",
@@ -972,7 +979,7 @@ DISCREPANCIES = (
         "a fixed mask on each free-convolution layer's input, shared by all kernels; 0-40% "
         "translation",
         "both masks as options ('synapse' = paper, 'input' = code); 'synapse' for the book",
-        "FACTS §8, §10.6",
+        "protocol §8, §10.6",
     ),
     Discrepancy(
         "fig5-caption",
@@ -980,7 +987,7 @@ DISCREPANCIES = (
         "caption: radius 4 (left) and 7 (right)",
         "radius 1 and 4, as in the text and the figure",
         "radius 1 and 4",
-        "FACTS §6, §10.7",
+        "protocol §6, §10.7",
     ),
     Discrepancy(
         "median",
@@ -988,7 +995,7 @@ DISCREPANCIES = (
         "median accuracy of the five-fold cross-validation",
         "median over every epoch of every fold",
         "we report both: the authors' median over epochs x folds, and per-fold final/best epoch",
-        "FACTS §9, §10.8",
+        "protocol §9, §10.8",
     ),
     Discrepancy(
         "validation-set",
@@ -996,7 +1003,7 @@ DISCREPANCIES = (
         "a validation set (no test set mentioned)",
         "the held-out fold is used for early stopping and for every reported number",
         "as in the code (held-out fold for early stopping and reporting), stated plainly",
-        "FACTS §2, §10.9",
+        "protocol §2, §10.9",
     ),
     Discrepancy(
         "rounding",
@@ -1004,7 +1011,7 @@ DISCREPANCIES = (
         "'within 2%', 'nearly 20% worse'",
         "the tables and data give 2.45-2.5 points and 13 points",
         "claims carry the exact table or data values beside the paper's wording",
-        "FACTS §1, §10.10",
+        "protocol §10.10",
     ),
     Discrepancy(
         "conclusion",
@@ -1012,7 +1019,7 @@ DISCREPANCIES = (
         "FCNs match and even surpass CNNs in validation accuracy",
         "at equal augmentation the FCN never beats the CNN (Tables 1, 2)",
         "compare FCN and CNN at the same level; see claim fcn-surpass-cnn",
-        "FACTS §10.11",
+        "protocol §10.11",
     ),
     Discrepancy(
         "epochs",
@@ -1020,7 +1027,7 @@ DISCREPANCIES = (
         "only the search's 100/25 (MNIST) and 200/50 (CIFAR) are stated",
         "main runs 250 epochs / patience 50 (MNIST) and 500 / 100 (CIFAR)",
         "the paper profile uses the code's 250/50 and 500/100",
-        "FACTS §3, §10.12",
+        "protocol §3, §10.12",
     ),
 )
 
@@ -1030,8 +1037,8 @@ _DISCREPANCIES_BY_ID = {d.id: d for d in DISCREPANCIES}
 def discrepancy(id: str) -> Discrepancy:
     """Return the :class:`Discrepancy` with this id; KeyError lists the known ids.
 
-    >>> discrepancy("median").facts
-    'FACTS §9, §10.8'
+    >>> discrepancy("median").protocol
+    'protocol §9, §10.8'
     """
     if id not in _DISCREPANCIES_BY_ID:
         known = ", ".join(_DISCREPANCIES_BY_ID)

@@ -1,6 +1,6 @@
 """The paper's figures, redrawn from the results store with matplotlib.
 
-Each function mirrors one figure of the paper (FACTS §9, table "figure | file(s)") and returns a
+Each function mirrors one figure of the paper (protocol §9) and returns a
 :class:`matplotlib.figure.Figure`; none calls ``plt.show``. Curves are the mean over folds with a
 band from the lowest to the highest fold (the authors drew a 95 % bootstrap band, which means little
 with 2–5 folds); late epochs that fewer folds reached are still drawn. Levels use the sequential,
@@ -42,6 +42,7 @@ from lithm.experiments import get_experiment
 from lithm.paper import paper_results
 
 __all__ = [
+    "CONNECTION_PANELS",
     "MODEL_COLORS",
     "OKABE_ITO",
     "level_colors",
@@ -61,7 +62,7 @@ MODEL_COLORS = {"cnn": "#0072B2", "fcn": "#D55E00"}
 _MODEL_NAMES = {"cnn": "CNN", "fcn": "FCN"}
 _MODE_COLORS = {"synapse": "#009E73", "input": "#CC79A7"}
 _DATASET_NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
-# Legend title and how a level is written, per training augmentation (FACTS §5).
+# Legend title and how a level is written, per training augmentation (protocol §5).
 _LEVELS = {
     "translation": ("translation %", 100.0),
     "rotation": ("rotation % of 360°", 100.0),
@@ -81,9 +82,16 @@ _ROW_LABELS = {
 _TRAINING_FIGURES = {("translation", "mnist"): "Fig. 3", ("translation", "cifar10"): "Fig. 4"}
 _DISTANCE_FIGURES = {"translation": "Fig. 5", "rotation": "Fig. B.6", "noise": "Fig. B.7"}
 _CONNECTION_FIGURES = {"mnist": "Fig. C.1", "cifar10": "Fig. C.2"}
+#: The six panels of the paper's Figs. C.1 and C.2, letter -> history column (App. C captions):
+#: (a) training accuracy on the translated batches, (b) clean validation, (c)–(f) the held-out
+#: fold translated (±25 %), rotated (±45°), with noise (σ 0.15) and with edge noise (σ 0.15).
+CONNECTION_PANELS = {
+    "a": "acc", "b": "val_acc", "c": "translation", "d": "rotation", "e": "noise",
+    "f": "edge_noise",
+}  # fmt: skip
 _MODE_TITLES = {
     "synapse": "synapse mask (the paper's description)",
-    "input": "input mask (the authors' code, FACTS §8)",
+    "input": "input mask (the authors' code, protocol §8)",
 }
 _PAPER_TABLES = {
     ("translation", "mnist"): "Table 1",
@@ -175,9 +183,9 @@ def plot_training_curves(
 ) -> Figure:
     """Draw paper Figs. 3 (MNIST) and 4 (CIFAR-10): accuracy against epoch, one line per level.
 
-    A 3 × 2 grid as the authors' figure (FACTS §9): FCN left, CNN right; rows: training accuracy on
-    the augmented batches, clean validation accuracy, accuracy on the held-out fold shifted by up to
-    25 %. Other experiments ("noise", "edge-noise", "rotation") give the authors' supplementary
+    A 3 × 2 grid as the authors' figure (protocol §9): FCN left, CNN right; rows: training accuracy
+    on the augmented batches, clean validation accuracy, accuracy on the held-out fold shifted by up
+    to 25 %. Other experiments ("noise", "edge-noise", "rotation") give the authors' supplementary
     figures of the same layout.
 
     >>> from lithm.analysis import demo_records, load_results
@@ -205,7 +213,7 @@ def plot_training_curves(
                 handles[level] = _band(ax, part, colors[level], _level_text(experiment, level))
             if row == 0:
                 ax.set_title(f"({_LETTERS[col]}) {_MODEL_NAMES[model]}")
-                ax.set_ylim(0, 1.05)  # as the authors' figures (FACTS §9)
+                ax.set_ylim(0, 1.05)  # as the authors' figures (protocol §9)
             else:
                 ax.set_title(f"({_LETTERS[2 * row + col]})", loc="left")
             if col == 0:
@@ -228,8 +236,9 @@ def plot_filter_distance(
     """Draw paper Fig. 5 (and B.6, B.7): first-layer filter distance against epoch, per level.
 
     Radius 1 left, radius 4 right (the paper's caption says 4 and 7; the text, code and figure use 1
-    and 4, FACTS §6, §10.7). Epoch 0 is before training. ``metric="cosine"`` plots the cosine
-    *distance* (the authors' CIFAR figure calls it "similarity", FACTS §6). Free convolutions only.
+    and 4, protocol §6, §10.7). Epoch 0 is before training. ``metric="cosine"`` plots the cosine
+    *distance* (the authors' CIFAR figure calls it "similarity", protocol §6). Free convolutions
+    only.
 
     >>> from lithm.analysis import demo_records, load_distances
     >>> fig = plot_filter_distance(load_distances(demo_records()), scale="")
@@ -274,8 +283,8 @@ def plot_swap(
     """Draw paper Fig. 6: accuracy on the quadrant-swapped held-out fold against epoch, CNN vs FCN.
 
     Models trained at translation ``level`` (the paper: 0, MNIST). The paper's experiment has no
-    control (FACTS §0, §10.10), so by default the clean validation accuracy is drawn dashed beside
-    it, and chance (10 %) dotted: the drop from clean to swapped is what the figure is about.
+    control (protocol §5.5, §10.10), so by default the clean validation accuracy is drawn dashed
+    beside it, and chance (10 %) dotted: the drop from clean to swapped is what the figure is about.
     Lines: one swap line per model, one dashed validation line per model, the chance line.
 
     >>> from lithm.analysis import demo_records, load_results
@@ -328,12 +337,15 @@ def plot_connections(
     """Draw paper Figs. C.1 (MNIST) and C.2 (CIFAR-10): FCNs with absent connections.
 
     One row of panels per mask mode present ("synapse": a fixed per-kernel weight mask as the paper
-    describes; "input": the code's mask on the layer inputs, FACTS §8), one column per metric
+    describes; "input": the code's mask on the layer inputs, protocol §8), one column per metric
     (default clean validation and translation accuracy, panels (b) and (c) of the paper's figures);
-    one line per probability of an absent connection, the unmasked FCN (0 %) in every row.
+    one line per probability of an absent connection, the unmasked FCN (0 %) in every row. Each
+    panel is titled with the paper's letter for its metric (:data:`CONNECTION_PANELS`), so
+    ``metrics=("acc", "rotation", "noise", "edge_noise")`` draws panels (a) and (d)–(f).
 
     Args:
-        metrics: history columns or table names (see :data:`lithm.analysis.METRICS`).
+        metrics: history columns or table names (see :data:`lithm.analysis.METRICS`), or the
+            paper's panel letters ("a"–"f").
         level: the translation level of the runs (needed only when the frame holds several).
 
     >>> from lithm.analysis import demo_records, load_results
@@ -342,7 +354,7 @@ def plot_connections(
     (4, 2)
     """
     ds = _check_dataset(frame, dataset)
-    columns = [METRICS.get(m, m) for m in metrics]
+    columns = [METRICS.get(m, CONNECTION_PANELS.get(m, m)) for m in metrics]
     data = {c: curves(frame, "connections", ds, c, level=level) for c in columns}
     first = next(iter(data.values()))
     masked = first[first["connection_mode"] != "none"]
@@ -365,7 +377,9 @@ def plot_connections(
                 part = d[d["connection_mode"].isin([mode, "none"]) & (d["connection_prob"] == prob)]
                 if not part.empty:
                     handles[prob] = _band(ax, part, colors[prob], _level_text("connections", prob))
-            letter = _LETTERS[row * len(columns) + col]
+            # the paper's panel letter for this metric; other metrics are lettered by position
+            panel = {c: k for k, c in CONNECTION_PANELS.items()}.get(column)
+            letter = panel or _LETTERS[row * len(columns) + col]
             ax.set_title(f"({letter}) {_MODE_TITLES[mode]}", fontsize="medium")
             ax.set_ylabel(_ROW_LABELS.get(column, column))
             _epoch_axis(ax)
