@@ -151,7 +151,8 @@ def _cmd_status(args) -> int:
         left = "unknown (no finished run of some kind yet)" if left is None else f"{left:.1f} h"
         print(
             f"all distinct runs: {total['done']} of {total['runs']} done, {total['hours']:.2f} h "
-            f"computed; estimated time left at one process: {left} (divide by the number of "
+            f"computed; estimated time left at one single-threaded process on an otherwise idle "
+            f"machine: {left} (from the CPU time of finished runs; divide by the number of "
             "processes sharing the grid)"
         )
         print()

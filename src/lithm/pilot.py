@@ -111,8 +111,9 @@ def pilot_summary(profile: str = "book", results=None) -> str:
     for ds, sub in table.groupby("dataset", sort=False):
         stopped = int((sub["state"] != "still learning").sum())
         capped = int((sub["epochs_run"] >= sub["cap"]).sum())
+        name = {"mnist": "MNIST", "cifar10": "CIFAR-10"}[ds]
         parts.append(
-            f"On {ds}, {stopped} of {len(sub)} pilot runs finished learning (stopped by patience "
+            f"On {name}, {stopped} of {len(sub)} pilot runs finished learning (stopped by patience "
             f"or flat); they ran {sub['epochs_run'].min()}–{sub['epochs_run'].max()} epochs, "
             f"their best epochs were {sub['best_epoch'].min()}–{sub['best_epoch'].max()}, and "
             f"{capped} reached the cap of {int(sub['cap'].max())} epochs."
@@ -157,4 +158,5 @@ def plot_pilot(profile: str = "book", results=None):
         else:
             ax.text(0.5, 0.5, "pilot runs pending", ha="center", transform=ax.transAxes)
     fig.suptitle(f"The pilot of the {profile} profile (fold 0)")
+    plt.close(fig)  # why: the caller displays it; an open figure would be drawn twice inline
     return fig

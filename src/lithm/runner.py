@@ -344,11 +344,19 @@ def run_seconds(record: dict) -> float:
 
 def run_cpu_seconds(record: dict) -> float | None:
     """CPU seconds of a stored run (all epochs, from its history); None for records made before
-    lithm recorded CPU time."""
+    lithm recorded CPU time, extrapolated from the recorded epochs when only some have it."""
     values = [row.get("cpu_seconds") for row in record.get("history", [])]
-    if not values or any(v is None for v in values):
+    known = [v for v in values if v is not None]
+    if not known:
         return None
-    return float(sum(values))
+    # why: a run resumed from a checkpoint made before CPU time was recorded has it only for its
+    # later epochs; their mean stands for the earlier ones.
+    return float(sum(known) / len(known) * len(values))
+
+
+def _cost(record: dict) -> float:
+    cpu = run_cpu_seconds(record)
+    return run_seconds(record) if cpu is None else cpu
 
 
 def _cost_key(config: RunConfig) -> tuple:
@@ -357,7 +365,9 @@ def _cost_key(config: RunConfig) -> tuple:
 
 def estimate_seconds(finished: list[tuple[RunConfig, dict]], config: RunConfig) -> float | None:
     """A guess of a missing run's seconds: the median of finished runs of the same dataset, model
-    and mask state (else of the same dataset and model, else of the dataset); None without any."""
+    and mask state (else of the same dataset and model, else of the dataset); None without any.
+    A run's CPU time is used when it was recorded (it does not grow when other work shares the
+    machine), else its wall-clock time."""
     import statistics
 
     for key in (
@@ -365,7 +375,8 @@ def estimate_seconds(finished: list[tuple[RunConfig, dict]], config: RunConfig) 
         lambda c: (c.dataset, c.model),
         lambda c: c.dataset,
     ):
-        times = [run_seconds(r) for c, r in finished if key(c) == key(config)]
+        # why CPU time first: wall time grows when other work shares the machine.
+        times = [_cost(r) for c, r in finished if key(c) == key(config)]
         if times:
             return statistics.median(times)
     return None

@@ -102,7 +102,16 @@ _NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10", "cnn": "CNN", "fcn": "FCN"}
 
 
 def _fmt(x: float | None, digits: int = 3) -> str:
-    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
+    """A number with 3 decimals, or 4 when it is small (a 0.13-point gap must not print 0.001).
+
+    >>> _fmt(0.99), _fmt(0.001321), _fmt(None)
+    ('0.990', '0.0013', '–')
+    """
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    if x != 0 and abs(x) < 0.01:
+        digits = max(digits, 4)
+    return f"{x:.{digits}f}"
 
 
 @dataclass(frozen=True)
