@@ -571,6 +571,25 @@ for ds in DATASETS:
 # absent at the start, and only the data can create it.
 
 # %% [markdown]
+# ## The question the next chapters answer
+#
+# Everything above is about what a free convolution *is*. Whether it learns as well as a
+# convolution is what the rest of the book measures. Here are the paper's headline numbers
+# (§5.3, networks trained without augmentation) against our stored runs. The sentences are
+# computed from the results store when the page is built: while runs are missing, or where the
+# accuracies are too close to chance to compare, they say "cannot tell". Chapter 5 discusses
+# them.
+
+# %%
+from lithm.chapter import ensure_results  # noqa: E402
+from lithm.verdicts import claim_verdict  # noqa: E402
+
+# read-only: this chapter never trains the stored runs
+stored = ensure_results("translation", profile, DATASETS, train_missing=False)
+for claim_id in ("mnist-cnn-val-0", "mnist-fcn-val-0", "cifar-cnn-val-0", "cifar-fcn-val-0"):
+    print("-", claim_verdict(stored, claim_id).sentence())
+
+# %% [markdown]
 # ## Exercises
 #
 # ```{exercise}
