@@ -476,22 +476,27 @@ verdicts = verdict_table(everything, distances=distances)
 
 
 def _num(x) -> str:
-    return "–" if x is None or x != x else f"{x:.3f}"
+    if x is None or x != x:
+        return "–"
+    if isinstance(x, str):  # the paper's ranges come as text already
+        return x
+    return f"{x:.4f}" if x != 0 and abs(x) < 0.01 else f"{x:.3f}"
 
 
+# the outcome first: the table is wide, and the verdict is what a reader looks for
 shown = pd.DataFrame(
     {
         "claim": verdicts["claim"],
-        "§": verdicts["section"],
-        "the paper says": verdicts["statement"],
-        "paper": verdicts["paper"],
+        "outcome": verdicts["outcome"],
+        "paper": verdicts["paper"].map(_num),
         "ours": verdicts["ours"].map(_num),
         "95 % interval": [
-            "–" if lo is None or lo != lo else f"{lo:.3f} to {hi:.3f}"
+            "–" if lo is None or lo != lo else f"{_num(lo)} to {_num(hi)}"
             for lo, hi in zip(verdicts["low"], verdicts["high"], strict=True)
         ],
         "folds": verdicts["n_folds"],
-        "outcome": verdicts["outcome"],
+        "§": verdicts["section"],
+        "the paper says": verdicts["statement"],
         "reason": verdicts["reason"],
         "interval": verdicts["interval"].replace("", "–"),
     }
