@@ -44,14 +44,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from lithm.augment import EVAL_TRANSFORMS, augment
 from lithm.config import RunConfig
-from lithm.data import DataMissingError, ImageData, load_dataset, split, synthetic_dataset, to_float
+from lithm.data import DataMissingError, ImageData, load_dataset, split, synthetic_dataset
 from lithm.models import build_model
-from lithm.train import _adam, pick_device
+from lithm.train import _adam, pick_device, train_epoch
 from lithm.train import evaluate as score
 
 __all__ = [
@@ -453,26 +452,12 @@ def train_in_class(
                 bar.set_description(_display_name(name))
             for epoch in range(1, n_epochs + 1):
                 t0 = time.time()
-                model.train()
-                order = torch.randperm(len(train_idx), generator=shuffle_gen).to(dev)
-                loss_sum, correct, seen = 0.0, 0, 0
-                for step in range(steps):
-                    idx = order[step * batch : (step + 1) * batch]
-                    x = to_float(x_train[idx])  # (B, C, H, W) in [0, 1]
-                    x = augment(x, base.augmentation, base.level, generator=augment_gen)
-                    y = y_train[idx]
-                    logits = model(x)  # (B, 10)
-                    loss = F.cross_entropy(logits, y)
-                    optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
-                    optimizer.step()
-                    loss_sum += loss.item() * len(y)
-                    correct += (logits.argmax(1) == y).sum().item()
-                    seen += len(y)
-                    if bar is not None:
-                        bar.update(1)
-                row = {"model": name, "epoch": epoch, "loss": loss_sum / seen,
-                       "acc": correct / seen}  # fmt: skip
+                loss, acc = train_epoch(
+                    model, optimizer, x_train, y_train, batch, shuffle_gen,
+                    lambda x, g=augment_gen: augment(x, base.augmentation, base.level, generator=g),
+                    on_step=None if bar is None else lambda: bar.update(1),
+                )  # fmt: skip
+                row = {"model": name, "epoch": epoch, "loss": loss, "acc": acc}
                 row["val_loss"], row["val_acc"] = score(model, x_val, y_val)
                 eval_gen = torch.Generator().manual_seed(seed + 1000 + epoch)  # same draw for all
                 for key, transform in transforms.items():

@@ -202,11 +202,7 @@ def _direction(v, what: str) -> str:
         return f"{what}: cannot tell ({v.reason})"
     if v.low is None:
         return f"{what}: {v.ours:+.3f} ({v.n_folds} fold(s)), cannot tell: {v.reason}"
-    interval = (
-        f" (95 % interval {v.low:+.3f} to {v.high:+.3f}, {v.n_folds} fold(s))"
-        if v.low is not None
-        else f" ({v.n_folds} fold(s), no interval)"
-    )
+    interval = f" (95 % interval {v.low:+.3f} to {v.high:+.3f}, {v.n_folds} fold(s))"
     if "chance" in v.reason or "ceiling" in v.reason or "mixed" in v.reason:
         return f"{what}: {v.ours:+.3f}{interval}, cannot tell: {v.reason}"
     if v.outcome == "reproduces":

@@ -202,6 +202,13 @@ def ordering(translation: pd.DataFrame, frames: dict, datasets, way: str = "fina
     return out
 
 
+def _pooled(translation: pd.DataFrame, frames: dict) -> pd.DataFrame:
+    """The translation runs and every other augmentation's in one frame, each epoch row once (the
+    0 % runs are shared by all of them)."""
+    parts = [f for f in (translation, *frames.values()) if len(f)]
+    return pd.concat(parts).drop_duplicates(["run_id", "epoch"]) if parts else translation
+
+
 def ordering_verdicts(translation: pd.DataFrame, frames: dict, datasets, way: str = "final"):
     """The ordering of :func:`ordering` beside the paper's, as :class:`lithm.verdicts.Verdict`.
 
@@ -216,8 +223,7 @@ def ordering_verdicts(translation: pd.DataFrame, frames: dict, datasets, way: st
     """
     from lithm.verdicts import compare
 
-    parts = [f for f in (translation, *frames.values()) if len(f)]
-    frame = pd.concat(parts).drop_duplicates(["run_id", "epoch"]) if parts else translation
+    frame = _pooled(translation, frames)
     out = []
     for o in ordering(translation, frames, datasets, way):
         level = o.level if o.level is not None else 0.1
@@ -254,8 +260,7 @@ def kind_verdicts(
     """
     from lithm.verdicts import compare
 
-    parts = [f for f in (translation, *frames.values()) if len(f)]
-    frame = pd.concat(parts).drop_duplicates(["run_id", "epoch"]) if parts else translation
+    frame = _pooled(translation, frames)
     out = []
     for kind, kind_frame in frames.items():
         for ds in map(canonical_dataset, datasets):

@@ -409,8 +409,8 @@ def status(profile: str, results: str | Path | None = None) -> list[dict]:
     for (name, ds), configs in per.items():
         done = [records[c.run_id] for c in configs if records[c.run_id] is not None]
         missing = [c for c in configs if records[c.run_id] is None]
-        running = sum(1 for c in missing if Claim(store.root, c).owner() not in (None, os.getpid())
-                      and _alive(Claim(store.root, c).owner()))  # fmt: skip
+        owners = [Claim(store.root, c).owner() for c in missing]
+        running = sum(1 for pid in owners if pid not in (None, os.getpid()) and _alive(pid))
         guesses = [estimate_seconds(finished, c) for c in missing]
         left = None if any(g is None for g in guesses) else sum(guesses) / 3600
         rows.append(

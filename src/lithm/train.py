@@ -121,6 +121,37 @@ def _adam(model, lr: float, device: torch.device) -> torch.optim.Adam:
         return torch.optim.Adam(model.parameters(), lr=lr, eps=KERAS_EPSILON)
 
 
+def train_epoch(
+    model, optimizer, images, labels, batch_size: int, shuffle_gen, transform, on_step=None
+) -> tuple[float, float]:
+    """One epoch of Adam steps: ⌊N / batch⌋ shuffled batches, each transformed by ``transform``
+    (the training augmentation); returns the mean loss and Keras' "acc", the running accuracy on
+    the epoch's augmented batches (protocol §3). ``on_step()`` is called after every step.
+
+    ``images`` are uint8 (N, C, H, W) on the model's device; ``shuffle_gen`` a CPU generator.
+    """
+    model.train()
+    n = len(labels)
+    steps = max(n // batch_size, 1)  # protocol §3: ⌊N_train / batch⌋ steps per epoch
+    order = torch.randperm(n, generator=shuffle_gen).to(labels.device)
+    loss_sum, correct, seen = 0.0, 0, 0
+    for step in range(steps):
+        idx = order[step * batch_size : (step + 1) * batch_size]
+        x = transform(to_float(images[idx]))  # (B, C, H, W) in [0, 1]
+        y = labels[idx]
+        logits = model(x)  # (B, 10)
+        loss = F.cross_entropy(logits, y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        loss_sum += loss.item() * len(y)
+        correct += (logits.argmax(1) == y).sum().item()
+        seen += len(y)
+        if on_step is not None:
+            on_step()
+    return loss_sum / seen, correct / seen
+
+
 def _cpu_generator(seed: int) -> torch.Generator:
     gen = torch.Generator()
     gen.manual_seed(seed % (2**63))
@@ -193,8 +224,6 @@ def train(
     x_train, y_train = data.images[train_idx].to(dev), data.labels[train_idx].to(dev)
     x_val, y_val = data.images[val_idx].to(dev), data.labels[val_idx].to(dev)
     x_probe, y_probe = x_val[probe_pos.to(dev)], y_val[probe_pos.to(dev)]
-    n_train = len(train_idx)
-    steps = max(n_train // config.batch_size, 1)  # protocol §3: ⌊N_train / batch⌋ steps per epoch
 
     seed = config.run_seed
     with torch.random.fork_rng(devices=[]):
@@ -235,27 +264,14 @@ def train(
             break
         epoch = len(history) + 1
         t0, c0 = time.time(), time.process_time()
-        model.train()
-        order = torch.randperm(n_train, generator=shuffle_gen).to(dev)
-        loss_sum, correct, seen = 0.0, 0, 0
-        for step in range(steps):
-            idx = order[step * config.batch_size : (step + 1) * config.batch_size]
-            x = to_float(x_train[idx])  # (B, C, H, W) in [0, 1]
-            x = augment(
+        loss, acc = train_epoch(
+            model, optimizer, x_train, y_train, config.batch_size, shuffle_gen,
+            lambda x: augment(
                 x, config.augmentation, config.level, generator=augment_gen,
                 edge_pattern=config.edge_pattern, rotation_center=config.rotation_center,
-            )  # fmt: skip
-            y = y_train[idx]
-            logits = model(x)  # (B, 10)
-            loss = F.cross_entropy(logits, y)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            # Keras' "acc": running average over the epoch's augmented batches (protocol §3).
-            loss_sum += loss.item() * len(y)
-            correct += (logits.argmax(1) == y).sum().item()
-            seen += len(y)
-        row = {"epoch": epoch, "loss": loss_sum / seen, "acc": correct / seen}
+            ),
+        )  # fmt: skip
+        row = {"epoch": epoch, "loss": loss, "acc": acc}
         row["val_loss"], row["val_acc"] = evaluate(model, x_val, y_val)
         eval_gen = _cpu_generator(seed + 1000 + epoch)  # fresh draw each epoch (protocol §5.6)
         for name in EVAL_SETS:
