@@ -115,7 +115,7 @@ params = check_parameters(
     class_scale=class_scale,
 )
 if probs is None:
-    PROBS = tuple(get_profile(profile).connection_probs)
+    PROBS = get_profile(profile).dataset_connection_probs()  # every dataset's, for the figures
 else:
     if isinstance(probs, str):  # papermill -p probs "0.5, 0.9"
         probs = [p for p in probs.strip("[]() ").replace(",", " ").split() if p]

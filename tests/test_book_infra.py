@@ -374,14 +374,19 @@ def test_reproducibility_profile_table_matches_the_code():
     per_dataset = lambda fmt: [  # noqa: E731
         " / ".join(fmt(p.scale(d)) for d in ("mnist", "cifar10")) for p in profiles
     ]
+    per_dataset_of = lambda fmt: [  # noqa: E731
+        " / ".join(fmt(p, d) for d in ("mnist", "cifar10")) for p in profiles
+    ]
     rows = {
         "folds trained": [f"{len(p.folds)} of {p.n_folds}" for p in profiles],
         "images (MNIST / CIFAR-10)": per_dataset(lambda s: f"{s.subset:,}" if s.subset else "all"),
         "translation levels": [levels(p.experiment_levels("translation")) for p in profiles],
-        "noise, edge-noise and rotation levels": [
-            levels(p.experiment_levels("noise")) for p in profiles
-        ],
-        "connection probabilities": [levels(p.connection_probs) for p in profiles],
+        "noise, edge-noise and rotation levels (MNIST / CIFAR-10)": per_dataset_of(
+            lambda p, d: levels(p.experiment_levels("noise", d))
+        ),
+        "connection probabilities (MNIST / CIFAR-10)": per_dataset_of(
+            lambda p, d: levels(p.dataset_connection_probs(d))
+        ),
         "translation level of connection-pattern runs": [
             f"{p.connection_level:g}" for p in profiles
         ],
@@ -401,8 +406,10 @@ def test_reproducibility_profile_table_matches_the_code():
         "rotation centre": [f"`{p.rotation_center}`" for p in profiles],
     }
     for profile in profiles:  # the three noise-like experiments share their levels
-        assert profile.experiment_levels("edge-noise") == profile.experiment_levels("noise")
-        assert profile.experiment_levels("rotation") == profile.experiment_levels("noise")
+        for ds in ("mnist", "cifar10"):
+            noise = profile.experiment_levels("noise", ds)
+            assert profile.experiment_levels("edge-noise", ds) == noise
+            assert profile.experiment_levels("rotation", ds) == noise
     for label, values in rows.items():
         row = f"| {label} | {_cells(values)} |"
         assert row in text, f"reproducibility.md should have the row:\n{row}"
