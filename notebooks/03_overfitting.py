@@ -85,6 +85,7 @@ from lithm.chapter import check_parameters, ensure_results, profile_note
 from lithm.classroom import default_scale, plot_in_class, train_in_class
 from lithm.plots import plot_training_curves
 from lithm.selfcheck import confirm
+from lithm.sentences import say
 from lithm.translation import final_epochs, gap_table, paper_difference, plot_gaps, pretty
 from lithm.verdicts import claim_verdict
 
@@ -191,7 +192,7 @@ else:
 # chance):
 
 # %%
-print(claim_verdict(frame, "cifar-overfit-gap-0").sentence())
+say(claim_verdict(frame, "cifar-overfit-gap-0").sentence())
 
 # %% [markdown]
 # The numbers behind the figure, per level and model (folded away: click to show).
@@ -316,7 +317,7 @@ for _model in ("cnn", "fcn"):
 #    same claim in our store:
 
 # %%
-print(claim_verdict(frame, "cifar-fcn-improves-10-30").sentence())
+say(claim_verdict(frame, "cifar-fcn-improves-10-30").sentence())
 
 # %% [markdown]
 # ## Train it yourself

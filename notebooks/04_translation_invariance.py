@@ -100,6 +100,7 @@ from lithm.paths import results_dir
 from lithm.plots import MODEL_COLORS, level_colors, plot_level_summary
 from lithm.probes import PROBE_IMAGES, SHIFT_FRACTIONS
 from lithm.selfcheck import confirm
+from lithm.sentences import say
 from lithm.store import ResultsStore
 from lithm.translation import final_epochs, gap_table, paper_difference, plot_gaps, pretty
 from lithm.verdicts import claim_verdict
@@ -360,9 +361,9 @@ for ds, table in gaps.items():
 # "cannot tell".
 
 # %%
-for claim_id in ("mnist-fcn-translation-gap-0", "cifar-fcn-translation-drop-0",
-                 "mnist-fcn-translation-gap-30", "cifar-fcn-translation-gap-40"):  # fmt: skip
-    print("-", claim_verdict(frame, claim_id).sentence())
+claim_ids = ("mnist-fcn-translation-gap-0", "cifar-fcn-translation-drop-0",
+             "mnist-fcn-translation-gap-30", "cifar-fcn-translation-gap-40")  # fmt: skip
+say(claim_verdict(frame, claim_id).sentence() for claim_id in claim_ids)
 
 # %% [markdown]
 # The two statements about 0 % training are about the *size* of a failure, and the two about

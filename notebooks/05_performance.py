@@ -85,6 +85,7 @@ from lithm.findings import init_ablation, steps_to_reach
 from lithm.paper import PROTOCOL, bold_cells, claim, paper_table, paper_value
 from lithm.plots import plot_level_summary
 from lithm.selfcheck import confirm
+from lithm.sentences import say
 from lithm.translation import (
     aggregation_figure,
     fcn_minus_cnn,
@@ -223,7 +224,7 @@ for ds in present:
         ours_line = ", ".join(f"{lv:.0%} {v:.3f}" for lv, v in pairs)
         print(f"{NAMES[ds]} {NAMES[model]} validation. Paper: {paper_line}.")
         print(f"    Ours ({way} epoch): {ours_line or 'nothing stored yet'}.")
-print(claim_verdict(frame, "cifar-fcn-improves-10-30").sentence())
+say(claim_verdict(frame, "cifar-fcn-improves-10-30").sentence())
 #
 # ## The §5.3 numbers
 #
@@ -235,9 +236,9 @@ print(claim_verdict(frame, "cifar-fcn-improves-10-30").sentence())
 # with every way of aggregating is folded away under it.
 
 # %%
-for claim_id in ("mnist-cnn-val-0", "mnist-fcn-val-0", "cifar-cnn-val-0", "cifar-fcn-val-0",
-                 "mnist-fcn-best-val", "cifar-fcn-best-val"):  # fmt: skip
-    print("-", claim_verdict(frame, claim_id).sentence())
+claim_ids = ("mnist-cnn-val-0", "mnist-fcn-val-0", "cifar-cnn-val-0", "cifar-fcn-val-0",
+             "mnist-fcn-best-val", "cifar-fcn-best-val")  # fmt: skip
+say(claim_verdict(frame, claim_id).sentence() for claim_id in claim_ids)
 
 # %%
 SECTION_53 = [
@@ -304,8 +305,7 @@ display(
 
 
 # %%
-print(claim_verdict(frame, "fcn-surpass-cnn").sentence())
-print(claim_verdict(frame, "cifar-fcn-cnn-gap-10").sentence())
+say(claim_verdict(frame, cid).sentence() for cid in ("fcn-surpass-cnn", "cifar-fcn-cnn-gap-10"))
 
 
 if present and {"cnn", "fcn"} <= set(tables[way]["model"]):
@@ -349,11 +349,12 @@ else:
 # the `init` experiment, not in the paper) says.
 
 # %%
+sentences = []
 for level in (0.5, 0.9):
     paper_diff = paper_value("translation", "mnist", "fcn", level, "validation") - paper_value(
         "translation", "mnist", "cnn", level, "validation"
     )
-    print("-", compare(
+    sentences.append(compare(
         frame, "mnist", "validation", {"model": "fcn", "level": level},
         {"model": "cnn", "level": level}, paper=paper_diff, expect="close", tolerance=0.02,
         statement=f"MNIST FCN − CNN validation accuracy at {level:.0%} translation",
@@ -362,8 +363,9 @@ init_frame = ensure_results(
     "init", params["profile"], params["datasets"], device=params["device"],
     train_missing=params["train_missing"],
 )  # fmt: skip
-print("-", init_ablation(pd.concat([frame, init_frame], ignore_index=True), present).sentence)
-print("-", steps_to_reach(frame).sentence)
+sentences.append(init_ablation(pd.concat([frame, init_frame], ignore_index=True), present).sentence)
+sentences.append(steps_to_reach(frame).sentence)
+say(sentences)
 
 # %% [markdown]
 # ## Train it yourself

@@ -106,6 +106,7 @@ from lithm.paper import claim
 from lithm.paths import results_dir
 from lithm.plots import OKABE_ITO, plot_filter_distance
 from lithm.selfcheck import confirm
+from lithm.sentences import say
 from lithm.sharing import (
     CONTROL_LABELS,
     controls_table,
@@ -395,13 +396,13 @@ if len(table):
 # needed are not stored yet, or that the difference is inside the uncertainty.
 
 # %%
-for claim_id in (
+claim_ids = (
     "distance-r1-epoch1",
     "distance-untranslated-late",
     "distance-translated-late",
     "distance-radius-order",
-):
-    print("•", claim_verdict(frame, claim_id, distances=all_distances).sentence())
+)
+say(claim_verdict(frame, claim_id, distances=all_distances).sentence() for claim_id in claim_ids)
 
 # %% [markdown]
 # ### What the direction table can and cannot show
@@ -621,12 +622,10 @@ if not CONTROLS_TABLE.empty:
 fig = plot_controls(CONTROLS_TABLE, radius=1)
 if fig is not None:
     display(fig)
-for sentence in describe_controls(CONTROLS_TABLE, radius=1):
-    print("•", sentence)
+say(describe_controls(CONTROLS_TABLE, radius=1))
 if "conv" in set(CONTROLS_TABLE["init"]):
-    print("The same for the FCNs initialised like a convolution (init='conv'):")
-    for sentence in describe_controls(CONTROLS_TABLE, radius=1, init="conv"):
-        print("•", sentence)
+    say(describe_controls(CONTROLS_TABLE, radius=1, init="conv"),
+        lead="The same for the FCNs initialised like a convolution (init='conv'):")  # fmt: skip
 
 # %% [markdown]
 # ## The kernels before and after training (optional)
@@ -873,8 +872,7 @@ kernel_widget()
 mine = train_and_measure(levels=(0.0, 0.5), dataset="mnist", scale=CLASS_SCALE)
 print(mine.label)
 display(controls_view(mine.table, 1, f"your class runs ({CLASS_SCALE} scale)"))
-for sentence in mine.sentences():
-    print("•", sentence)
+say(mine.sentences())
 
 # %% [markdown]
 # Your numbers come from a run some hundred times shorter than ours and thousands of times

@@ -112,6 +112,7 @@ from lithm.quadrants import (
     stored_models,
 )
 from lithm.selfcheck import confirm
+from lithm.sentences import say
 from lithm.store import ResultsStore
 from lithm.verdicts import claim_verdict
 
@@ -356,8 +357,7 @@ numbers.style.format(precision=3, na_rep="–").set_caption(
 
 # %%
 SWAP_CLAIMS = ("swap-cnn", "swap-fcn-gap", "swap-cnn-data", "swap-fcn-data")
-for claim_id in SWAP_CLAIMS:
-    print("•", claim_verdict(frame, claim_id).sentence())
+say(claim_verdict(frame, claim_id).sentence() for claim_id in SWAP_CLAIMS)
 
 # %% [markdown]
 # ## Fig. 6, redrawn (core)
@@ -885,8 +885,7 @@ for lvl in sorted({lv for lv, _ in networks}):
         f"Accuracy of the stored fold-0 networks trained with {lvl:.0%} translation on 2,000 "
         f"held-out images. {SCALE.get('mnist', '')}"
     ))  # fmt: skip
-    for sentence in describe_probe(table, label=f" (trained with {lvl:.0%} translation)"):
-        print("•", sentence)
+    say(describe_probe(table, label=f" (trained with {lvl:.0%} translation)"))
 
 # %% [markdown]
 # ## Train it yourself (core)
@@ -906,8 +905,7 @@ print(yours.summary())
 display(plot_in_class(yours))
 try:
     images, labels = held_out(yours)
-    for sentence in describe_probe(probe(yours.models, images, labels), label=" (yours)"):
-        print("•", sentence)
+    say(describe_probe(probe(yours.models, images, labels), label=" (yours)"))
 except DataMissingError as err:
     print(f"The probe needs the MNIST images: {err}")
 

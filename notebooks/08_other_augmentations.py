@@ -117,6 +117,7 @@ from lithm.other_augmentations import (
 from lithm.paper import PAPER_LEVELS, discrepancy, paper_results, paper_value
 from lithm.plots import plot_level_summary, plot_training_curves
 from lithm.selfcheck import confirm
+from lithm.sentences import say
 
 params = check_parameters(
     profile=profile,
@@ -355,8 +356,7 @@ for experiment in EXPERIMENTS:
 # little change; "reproduces" means ours is within 5 points of the paper's.
 
 # %% tags=["hide-input"]
-for v in kind_verdicts(translation, frames, DATASETS):
-    print(f"- {v.sentence()}\n")
+say(v.sentence() for v in kind_verdicts(translation, frames, DATASETS))
 
 # %% [markdown]
 # The final way, folded below (optional), adds the accuracy on the held-out fold transformed like
@@ -450,11 +450,8 @@ if len(after):
     display(Markdown(f"**Translation accuracy, each fold's final epoch, median over folds.** "
                      f"{scale_label(runs_of(translation, 'translation'))}"))  # fmt: skip
     display(after.round(3).style.format(precision=3).hide(axis="index"))
-for o in ordering(translation, frames, DATASETS):
-    print(f"- {o.sentence()}")
-print()
-for v in ordering_verdicts(translation, frames, DATASETS):
-    print(f"- {v.sentence()}\n")
+say(o.sentence() for o in ordering(translation, frames, DATASETS))
+say(v.sentence() for v in ordering_verdicts(translation, frames, DATASETS))
 
 # %% [markdown]
 # The paper's own Table B.3 holds one detail worth a look. Small rotations (10 %, ±36°) raise the

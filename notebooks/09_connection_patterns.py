@@ -104,6 +104,7 @@ from lithm.paper import PROTOCOL, claim, discrepancy
 from lithm.plots import OKABE_ITO, plot_connections
 from lithm.runner import GridFailed
 from lithm.selfcheck import confirm
+from lithm.sentences import say
 from lithm.verdicts import claim_verdict, compare
 
 params = check_parameters(
@@ -542,9 +543,9 @@ for part in threshold.sentence.split("; "):
 # mask, so the same numbers are then compared with our input-mask runs.
 
 # %% tags=["hide-input"]
-for cid in ("vcp-robust", "vcp-degrades", "vcp-le-0.8-validation", "vcp-0.9-validation",
-            "vcp-0.99-validation"):  # fmt: skip
-    print(f"- {claim_verdict(frame, cid).sentence()}\n")
+sentences = [claim_verdict(frame, cid).sentence() for cid in (
+    "vcp-robust", "vcp-degrades", "vcp-le-0.8-validation", "vcp-0.9-validation",
+    "vcp-0.99-validation")]  # fmt: skip
 if "mnist" in DATASETS:
     for p, cid in ((0.8, "vcp-le-0.8-validation"), (0.9, "vcp-0.9-validation"),
                    (0.99, "vcp-0.99-validation")):  # fmt: skip
@@ -555,7 +556,8 @@ if "mnist" in DATASETS:
             paper=claim(cid).value, expect="close", tolerance=0.01 if p == 0.8 else 0.05,
             way="final", statement=f"MNIST FCN, input mask (the code's) at p = {p:g}, validation",
         )  # fmt: skip
-        print(f"- {v.sentence()}\n")
+        sentences.append(v.sentence())
+say(sentences)
 
 # %% [markdown]
 # Read these sentences with the scale line in mind: the paper trained each FCN for up to 250 or

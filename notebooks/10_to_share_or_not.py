@@ -95,6 +95,7 @@ from lithm.paper import PARAMETER_COUNTS, PROTOCOL, discrepancy, paper_value
 from lithm.paths import results_dir
 from lithm.runner import GridFailed
 from lithm.selfcheck import confirm
+from lithm.sentences import say
 from lithm.store import ResultsStore
 from lithm.train import pick_device
 from lithm.verdicts import (
@@ -522,11 +523,8 @@ glue("ch10_cannot_tell", int(counts.get("cannot tell", 0)), display=False)
 
 # %% tags=["hide-input"]
 against = verdicts.loc[verdicts["outcome"] == "does not reproduce", "claim"]
-if len(against):
-    for cid in against:
-        print("- " + claim_verdict(everything, cid, distances=distances).sentence())
-else:
-    print("No stored comparison contradicts the paper at this profile.")
+say((claim_verdict(everything, cid, distances=distances).sentence() for cid in against),
+    empty="No stored comparison contradicts the paper at this profile.")  # fmt: skip
 
 # %% [markdown]
 # ## What our runs show beyond the paper
@@ -546,8 +544,7 @@ else:
 
 # %% tags=["hide-input"]
 findings = all_findings(everything)
-for number, finding in enumerate(findings, start=1):
-    print(f"{number}. {finding.sentence}\n")
+say((finding.sentence for finding in findings), numbered=True)
 
 # %% tags=["hide-input"]
 # Our per-fold final-epoch tables and the paper's cells, for the conclusion below.

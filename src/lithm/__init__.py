@@ -23,6 +23,7 @@ from lithm.layers import FreeConv2d
 from lithm.metrics import accuracy, filter_distance
 from lithm.models import build_model, count_parameters
 from lithm.runner import run_grid
+from lithm.sentences import Sentences, say
 from lithm.store import CorruptResultError, ResultsStore, load_model
 from lithm.train import pick_device, train
 
@@ -52,6 +53,7 @@ __all__ = [
     "ImageData",
     "ResultsStore",
     "RunConfig",
+    "Sentences",
     "Verdict",
     "__version__",
     "accuracy",
@@ -67,6 +69,7 @@ __all__ = [
     "load_model",
     "pick_device",
     "run_grid",
+    "say",
     "split",
     "to_float",
     "train",
