@@ -81,30 +81,40 @@ levels = None  # training levels drawn in the shift curves, e.g. [0.0, 0.3]; Non
 class_scale = None  # "train it yourself": "class" (< 3 min), "build" (seconds); None: from env
 
 # %% tags=["hide-input"]
-import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
 from IPython.display import display
 
-from lithm.analysis import comparison_table, curves, runs_of, scale_label
-from lithm.augment import EVAL_TRANSLATION, level_description, random_translate, translate
+from lithm.analysis import comparison_table, runs_of, scale_label
+from lithm.augment import EVAL_TRANSLATION, level_description, translate
 from lithm.chapter import check_parameters, ensure_results, profile_note
 from lithm.classroom import default_scale, plot_in_class, train_in_class
-from lithm.data import DataMissingError, load_dataset, synthetic_dataset, to_float
-from lithm.experiments import expand
+from lithm.invariance import (
+    CHANCE,
+    curve_explorer,
+    describe_clean_accuracy,
+    describe_retention,
+    describe_widening,
+    example_images,
+    fold_stats,
+    folded_curves,
+    folded_table,
+    load_shift_probes,
+    plot_cnn_vs_fcn,
+    plot_shift_curves,
+    plot_translation_epochs,
+    retention_table,
+    shift_gallery,
+    styled,
+)
 from lithm.models import ARCHITECTURES, build_model
-from lithm.paper import paper_value
-from lithm.paths import results_dir
-from lithm.plots import MODEL_COLORS, level_colors, plot_level_summary
+from lithm.plots import plot_level_summary
 from lithm.probes import PROBE_IMAGES, SHIFT_FRACTIONS
 from lithm.selfcheck import confirm
 from lithm.sentences import say
-from lithm.store import ResultsStore
 from lithm.translation import final_epochs, gap_table, paper_difference, plot_gaps, pretty
 from lithm.verdicts import claim_verdict
-from lithm.widgets import explorer as figure_explorer
 
 params = check_parameters(
     profile=profile,
@@ -117,7 +127,6 @@ DATASETS = params["datasets"]
 LEVELS = None if levels is None else sorted({round(float(v), 6) for v in levels})
 NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10", "cnn": "CNN", "fcn": "FCN"}
 SIZE = {ds: ARCHITECTURES[ds].input_shape[-1] for ds in ("mnist", "cifar10")}
-CHANCE = 0.1
 CLASS_SCALE = class_scale or default_scale()
 print(profile_note(profile))
 
@@ -154,52 +163,7 @@ pd.DataFrame(
 # shifts push part of the image out of the frame and smear the edge pixels across the gap.
 
 
-# %% tags=["hide-input"]
-def example_images(dataset, n=1):
-    """A few images of ``dataset`` as floats in [0, 1]; a synthetic stand-in without the data."""
-    try:
-        data = load_dataset(dataset)
-    except DataMissingError:
-        print(f"{NAMES[dataset]} is not available here: showing synthetic images instead.")
-        data = synthetic_dataset(dataset, n=64)
-    index = torch.arange(len(data) - n, len(data))  # from the official test split, the last fold
-    return to_float(data.images[index]), data.labels[index]
-
-
-def show_image(ax, image):
-    """Draw one (C, H, W) image: grey for one channel, RGB for three."""
-    if image.shape[0] == 1:
-        ax.imshow(image[0].numpy(), cmap="gray_r", vmin=0, vmax=1)
-    else:
-        ax.imshow(image.permute(1, 2, 0).clamp(0, 1).numpy())
-    ax.set_xticks([])
-    ax.set_yticks([])
-
-
-def shift_gallery():
-    shown = ("mnist", "cifar10")
-    n = len(SHIFT_FRACTIONS)
-    fig, axes = plt.subplots(
-        2 * len(shown), n, figsize=(1.15 * n, 2.5 * len(shown)), layout="constrained"
-    )
-    generator = torch.Generator().manual_seed(0)
-    for row, ds in enumerate(shown):
-        image, _ = example_images(ds)
-        for col, frac in enumerate(SHIFT_FRACTIONS):
-            px = round(frac * SIZE[ds])
-            ax = axes[2 * row, col]
-            show_image(ax, translate(image, px, 0)[0])
-            ax.set_title(f"{frac:+.0%}\n{px:+d} px", fontsize="small")
-        draws = random_translate(image.expand(n, -1, -1, -1), EVAL_TRANSLATION, generator)
-        for col in range(n):
-            show_image(axes[2 * row + 1, col], draws[col])
-        axes[2 * row, 0].set_ylabel(f"{NAMES[ds]}\nfixed x shift", fontsize="small")
-        axes[2 * row + 1, 0].set_ylabel("random\n±25 % test", fontsize="small")
-    fig.suptitle("Fixed shifts (shift curves) and random ±25 % shifts (the paper's test)")
-    plt.close(fig)
-    return fig
-
-
+# %%
 shift_gallery()
 
 # %% [markdown]
@@ -235,17 +199,11 @@ for ds in DATASETS:
 # table is folded away under the figure that follows.
 
 
-# %% tags=["hide-input"]
-def show(table, caption, precision=3):
-    """A table with its caption (the scale of the runs), numbers rounded for reading."""
-    return table.style.format(precision=precision, na_rep="–").set_caption(caption)
-
-
 # %% tags=["hide-output"]
 table = comparison_table(
     frame, "translation", DATASETS, way="authors", metrics=("validation", "translation"), wide=True
 )
-show(table, table.attrs["caption"], precision=4)
+styled(table, table.attrs["caption"], precision=4)
 
 # %% [markdown]
 # The figure draws the same comparison with the sound aggregation instead: each fold's **final**
@@ -267,53 +225,7 @@ plot_level_summary(summary) if len(summary) else print("No runs stored yet.")
 # from our runs (mean over folds, band from the lowest to the highest fold).
 
 
-# %% tags=["hide-input"]
-def plot_translation_epochs(frame, datasets):
-    """Translation accuracy against epoch, one line per training level (paper Figs. 3e–f, 4e–f)."""
-    shown = [ds for ds in datasets if not curves(frame, "translation", ds, "translation").empty]
-    if not shown:
-        print("No runs stored yet.")
-        return None
-    fig, axes = plt.subplots(
-        len(shown), 2, figsize=(10, 3.3 * len(shown)), squeeze=False, layout="constrained"
-    )
-    handles = {}
-    for row, ds in enumerate(shown):
-        data = curves(frame, "translation", ds, "translation")
-        colors = level_colors(data["level"].unique())
-        for col, model in enumerate(("fcn", "cnn")):
-            ax = axes[row, col]
-            for level, part in data[data["model"] == model].groupby("level"):
-                part = part.sort_values("epoch")
-                marker = "o" if len(part) == 1 else None
-                (handles[(ds, level)],) = ax.plot(
-                    part["epoch"], part["mean"], color=colors[level], marker=marker
-                )
-                ax.fill_between(
-                    part["epoch"], part["min"], part["max"], color=colors[level], alpha=0.18, lw=0
-                )
-            ax.axhline(CHANCE, color="0.4", linestyle=":", linewidth=1)
-            ax.set_ylim(0, 1.02)
-            ax.set_title(f"{NAMES[ds]}, {NAMES[model]}", fontsize="medium")
-            ax.set_xlabel("epoch")
-            ax.grid(True, alpha=0.3)
-        axes[row, 0].set_ylabel("translation accuracy\n(held-out fold, ±25 %)")
-        levels_here = sorted(data["level"].unique())
-        axes[row, 1].legend(
-            [handles[(ds, v)] for v in levels_here],
-            [f"{v:.0%}" for v in levels_here],
-            title="training translation",
-            fontsize="small",
-            loc="center left",
-            bbox_to_anchor=(1.02, 0.5),
-        )
-    lines = ["Translation accuracy over training (cf. paper Figs. 3e–f and 4e–f)"]
-    lines += [f"{NAMES[ds]}: {SCALE[ds]}" for ds in shown]
-    fig.suptitle("\n".join(lines), fontsize="medium")
-    plt.close(fig)
-    return fig
-
-
+# %%
 plot_translation_epochs(frame, DATASETS)
 
 # %% [markdown]
@@ -335,7 +247,7 @@ else:
 
 # %% tags=["hide-output"]
 for ds, table in gaps.items():
-    display(show(pretty(table), f"{NAMES[ds]}: validation − translation accuracy; {SCALE[ds]}"))
+    display(styled(pretty(table), f"{NAMES[ds]}: validation − translation accuracy; {SCALE[ds]}"))
 
 # %% [markdown]
 # ## The paper's four claims, checked
@@ -419,43 +331,7 @@ for ds in DATASETS:
     print(f"{NAMES[ds]} shifts (px): {pixels}")
 
 
-# %% tags=["hide-input"]
-def load_shift_probes(profile, datasets):
-    """One row per (run, axis, shift): the accuracy of the final model on the shifted images."""
-    store = ResultsStore(results_dir(profile))
-    rows = []
-    for ds in datasets:
-        fraction_of = {round(f * SIZE[ds]): f for f in SHIFT_FRACTIONS}
-        for config in expand("translation", profile, ds):
-            record = store.load(config)
-            probes = (record or {}).get("probes")
-            if not probes:
-                continue
-            for axis, key in (("x", "shift_x"), ("y", "shift_y")):
-                for px, accuracy in probes[key].items():
-                    rows.append(
-                        {
-                            "dataset": ds,
-                            "model": config.model,
-                            "level": config.level,
-                            "fold": config.fold,
-                            "run_id": config.run_id,
-                            "axis": axis,
-                            "shift_px": int(px),
-                            "shift": fraction_of.get(int(px), int(px) / SIZE[ds]),
-                            "accuracy": accuracy,
-                        }
-                    )
-    columns = ["dataset", "model", "level", "fold", "run_id", "axis", "shift_px", "shift"]
-    return pd.DataFrame(rows, columns=[*columns, "accuracy"])
-
-
-def fold_stats(data, keys):
-    """Mean, lowest and highest over folds (the runs), per ``keys``."""
-    out = data.groupby(keys)["accuracy"].agg(["mean", "min", "max", "count"])
-    return out.rename(columns={"count": "folds"}).reset_index()
-
-
+# %%
 shifts = load_shift_probes(profile, DATASETS)
 STORED_LEVELS = sorted(float(v) for v in shifts["level"].unique())
 SHOWN_LEVELS = STORED_LEVELS if LEVELS is None else [v for v in LEVELS if v in STORED_LEVELS]
@@ -472,60 +348,9 @@ curve = fold_stats(shifts, ["dataset", "model", "level", "axis", "shift", "shift
 # grey band marks the range of the paper's ±25 % test, and the dotted line is chance (10 %).
 
 
-# %% tags=["hide-input"]
-def plot_shift_curves(curve, dataset, levels):
-    """Accuracy against a fixed test shift: rows x/y, columns FCN/CNN, one line per level."""
-    data = curve[(curve["dataset"] == dataset) & curve["level"].isin(levels)]
-    if data.empty:
-        print(f"No shift curves of {NAMES[dataset]} stored yet.")
-        return None
-    colors = level_colors(STORED_LEVELS)
-    fig, axes = plt.subplots(
-        2, 2, figsize=(10, 6.6), sharex=True, sharey=True, layout="constrained"
-    )
-    handles = {}
-    for row, axis in enumerate(("x", "y")):
-        for col, model in enumerate(("fcn", "cnn")):
-            ax = axes[row, col]
-            ax.axvspan(-25, 25, color="0.92", zorder=0)
-            ax.axhline(CHANCE, color="0.4", linestyle=":", linewidth=1)
-            for level in levels:
-                part = data[
-                    (data["axis"] == axis) & (data["model"] == model) & (data["level"] == level)
-                ].sort_values("shift")
-                if part.empty:
-                    continue
-                x = part["shift"] * 100
-                (handles[level],) = ax.plot(
-                    x, part["mean"], marker="o", markersize=3, color=colors[level]
-                )
-                ax.fill_between(x, part["min"], part["max"], color=colors[level], alpha=0.18, lw=0)
-            direction = "across (x)" if axis == "x" else "down (y)"
-            ax.set_title(f"{NAMES[model]}, shift {direction}", fontsize="medium")
-            ax.set_ylim(0, 1.02)
-            ax.grid(True, alpha=0.3)
-            if row == 1:
-                ax.set_xlabel(f"test shift, % of the image size ({SIZE[dataset]} px = 100 %)")
-        axes[row, 0].set_ylabel("accuracy")
-    shown = [v for v in levels if v in handles]
-    fig.legend(
-        [handles[v] for v in shown],
-        [f"{v:.0%}" for v in shown],
-        title="training\ntranslation",
-        loc="outside right upper",
-    )
-    fig.suptitle(
-        f"{NAMES[dataset]}: accuracy of the final models on images shifted by a fixed amount "
-        f"(grey: the ±25 % test range)\n{SCALE[dataset]}",
-        fontsize="medium",
-    )
-    plt.close(fig)
-    return fig
-
-
 # %%
 for ds in DATASETS:
-    fig = plot_shift_curves(curve, ds, SHOWN_LEVELS)
+    fig = plot_shift_curves(curve, ds, SHOWN_LEVELS, SCALE[ds])
     if fig is not None:
         display(fig)
 
@@ -535,25 +360,9 @@ for ds in DATASETS:
 # accuracy on the probe images.
 
 
-# %% tags=["hide-input"]
-def folded_curves(shifts):
-    """Per run and |shift|: accuracy averaged over sign and axis; then statistics over folds."""
-    per_run = shifts.assign(size=shifts["shift"].abs().round(3))
-    keys = ["dataset", "model", "level", "run_id", "size"]
-    per_run = per_run.groupby(keys, as_index=False)["accuracy"].mean()
-    return fold_stats(per_run, ["dataset", "model", "level", "size"])
-
-
 # %%
 folded = folded_curves(shifts)
-folded_table = folded.pivot_table(
-    index=["dataset", "model", "level"], columns="size", values="mean"
-)
-folded_table.columns = [f"|shift| {c:.0%}" for c in folded_table.columns]
-show(
-    folded_table,
-    "Accuracy by size of the test shift (mean over folds); " + SCALE_TEXT,
-)
+styled(folded_table(folded), "Accuracy by size of the test shift (mean over folds); " + SCALE_TEXT)
 
 # %% [markdown]
 # Two things can be read off the table and the figures for every training level. The first is
@@ -562,34 +371,8 @@ show(
 # whatever runs this page was built from.
 
 
-# %% tags=["hide-input"]
-def describe_widening(folded, size=0.2):
-    """One sentence per dataset and model: accuracy at a given shift size across training levels."""
-    for (ds, model), part in folded[np.isclose(folded["size"], size)].groupby(["dataset", "model"]):
-        part = part.sort_values("level")
-        if len(part) < 2:
-            continue
-        steps = ", ".join(
-            f"{a:.2f} ({lv:.0%})" for lv, a in zip(part["level"], part["mean"], strict=True)
-        )
-        lowest, highest = part.iloc[0], part.loc[part["mean"].idxmax()]
-        trend = (
-            "rises"
-            if highest["mean"] > lowest["mean"] + 0.02
-            else "does not rise by more than 2 points"
-        )
-        print(
-            f"{NAMES[ds]} {NAMES[model]}: accuracy at a {size:.0%} shift, by training level: "
-            f"{steps}. From the lowest level it {trend}"
-            + (
-                f", up to {highest['mean']:.2f} at {highest['level']:.0%}."
-                if trend == "rises"
-                else "."
-            )
-        )
-
-
-describe_widening(folded)
+# %%
+say(describe_widening(folded))
 
 
 # %% [markdown]
@@ -607,61 +390,9 @@ describe_widening(folded)
 # $x$ and $y$ axes.
 
 
-# %% tags=["hide-input"]
-def plot_cnn_vs_fcn(shifts, dataset, levels, ncols=3):
-    """One panel per training level: CNN and FCN curves of ``dataset``, x and y averaged."""
-    per_run = shifts.groupby(["dataset", "model", "level", "run_id", "shift"], as_index=False)[
-        "accuracy"
-    ].mean()
-    data = fold_stats(per_run, ["dataset", "model", "level", "shift"])
-    data = data[(data["dataset"] == dataset) & data["level"].isin(levels)]
-    shown = [v for v in levels if v in set(data["level"])]
-    if not shown:
-        print(f"No shift curves of {NAMES[dataset]} stored yet.")
-        return None
-    ncols = min(ncols, len(shown))
-    nrows = -(-len(shown) // ncols)
-    fig, axes = plt.subplots(
-        nrows,
-        ncols,
-        figsize=(3.2 * ncols + 1.2, 2.7 * nrows + 0.8),
-        sharex=True,
-        sharey=True,
-        squeeze=False,
-        layout="constrained",
-    )
-    for ax in axes.flat[len(shown) :]:
-        ax.set_visible(False)
-    for ax, level in zip(axes.flat, shown, strict=False):
-        ax.axvspan(-25, 25, color="0.92", zorder=0)
-        ax.axhline(CHANCE, color="0.4", linestyle=":", linewidth=1)
-        for model in ("cnn", "fcn"):
-            part = data[(data["model"] == model) & (data["level"] == level)].sort_values("shift")
-            if part.empty:
-                continue
-            x = part["shift"] * 100
-            color = MODEL_COLORS[model]
-            ax.plot(x, part["mean"], marker="o", markersize=3, color=color, label=NAMES[model])
-            ax.fill_between(x, part["min"], part["max"], color=color, alpha=0.18, lw=0)
-        ax.set_title(f"trained with {level:.0%} translation", fontsize="small")
-        ax.set_ylim(0, 1.02)
-        ax.grid(True, alpha=0.3)
-        ax.set_xlabel("test shift %")
-        ax.xaxis.set_tick_params(labelbottom=True)
-    for row in range(nrows):
-        axes[row, 0].set_ylabel("accuracy\n(x and y averaged)")
-    handles = [plt.Line2D([], [], color=MODEL_COLORS[m], marker="o") for m in ("cnn", "fcn")]
-    axes[0, 0].legend(handles, ["CNN", "FCN"], fontsize="small", loc="lower center")
-    fig.suptitle(
-        f"{NAMES[dataset]}: CNN against FCN, accuracy against a fixed test shift\n{SCALE[dataset]}",
-        fontsize="medium",
-    )
-    plt.close(fig)
-    return fig
-
-
+# %%
 for ds in DATASETS:
-    fig = plot_cnn_vs_fcn(shifts, ds, SHOWN_LEVELS)
+    fig = plot_cnn_vs_fcn(shifts, ds, SHOWN_LEVELS, SCALE[ds])
     if fig is not None:
         display(fig)
 
@@ -674,33 +405,9 @@ for ds in DATASETS:
 # shifts inside the ±25 % range.
 
 
-# %% tags=["hide-input"]
-def describe_cnn_vs_fcn(folded):
-    """Compare mean retention (accuracy / clean accuracy, 0 < |shift| <= 25 %) of CNN and FCN."""
-    clean = folded[folded["size"] == 0].set_index(["dataset", "model", "level"])["mean"]
-    inside = folded[(folded["size"] > 0) & (folded["size"] <= EVAL_TRANSLATION + 1e-9)]
-    retention = inside.groupby(["dataset", "model", "level"])["mean"].mean() / clean
-    retention = retention.dropna().unstack("model")
-    if not {"cnn", "fcn"} <= set(retention.columns):
-        print("Both models are needed for the comparison; not enough runs stored yet.")
-        return retention
-    retention = retention.dropna()
-    sizes = " and ".join(f"{v:.0%}" for v in sorted(inside["size"].unique()))
-    for ds, part in retention.groupby(level="dataset"):
-        diff = part["cnn"] - part["fcn"]
-        above = int((diff > 0).sum())
-        print(
-            f"{NAMES[ds]}: the CNN keeps a larger share of its clean accuracy than the FCN at "
-            f"{above} of {len(diff)} training levels; the mean difference in retention is "
-            f"{diff.mean():+.3f} (CNN − FCN; retention = accuracy under shift / clean accuracy, "
-            f"averaged over the shifts of {sizes})."
-        )
-    retention.columns = [f"retention, {NAMES[m]}" for m in retention.columns]
-    return retention
-
-
-retention = describe_cnn_vs_fcn(folded)
-show(retention, "Mean retention inside the ±25 % range; " + SCALE_TEXT)
+# %%
+say(describe_retention(folded))
+styled(retention_table(folded), "Mean retention inside the ±25 % range; " + SCALE_TEXT)
 
 # %% [markdown]
 # ### Explore the curves (optional)
@@ -710,50 +417,9 @@ show(retention, "Mean retention inside the ±25 % range; " + SCALE_TEXT)
 # and the figures above show the same curves for every combination.
 
 
-# %% tags=["hide-input"]
-def plot_one_curve(dataset, model, level):
-    """The x and y shift curves of one (dataset, model, training level)."""
-    fig, ax = plt.subplots(figsize=(6.4, 3.6), layout="constrained")
-    part = curve[
-        (curve["dataset"] == dataset)
-        & (curve["model"] == model)
-        & np.isclose(curve["level"], level)
-    ]
-    ax.axvspan(-25, 25, color="0.92", zorder=0)
-    ax.axhline(CHANCE, color="0.4", linestyle=":", linewidth=1, label="chance")
-    if part.empty:
-        ax.text(0, 0.5, "no stored runs for this choice", ha="center")
-    for axis, style in (("x", "-"), ("y", "--")):
-        p = part[part["axis"] == axis].sort_values("shift")
-        if p.empty:
-            continue
-        x = p["shift"] * 100
-        ax.plot(x, p["mean"], style, marker="o", color=MODEL_COLORS[model], label=f"shift {axis}")
-        ax.fill_between(x, p["min"], p["max"], color=MODEL_COLORS[model], alpha=0.15, lw=0)
-    ax.set_ylim(0, 1.02)
-    ax.set_xlim(-42, 42)
-    ax.set_xlabel("test shift, % of the image size")
-    ax.set_ylabel("accuracy")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
-    ax.set_title(f"{NAMES[dataset]} {NAMES[model]}, trained with {level:.0%} translation")
-    plt.close(fig)
-    return fig
-
-
+# %%
 if len(curve):
-    # why lithm.widgets.explorer and not widgets.interactive: it draws without capturing kernel
-    # output into the widget, which can stall an executing notebook (see lithm/widgets.py).
-    explorer = figure_explorer(
-        plot_one_curve,
-        dataset=widgets.Dropdown(options=[(NAMES[d], d) for d in DATASETS], description="dataset"),
-        model=widgets.ToggleButtons(options=[("FCN", "fcn"), ("CNN", "cnn")], description="model"),
-        level=widgets.SelectionSlider(
-            options=[(f"{v:.0%}", v) for v in SHOWN_LEVELS or STORED_LEVELS],
-            description="trained at",
-        ),
-    )
-    display(explorer)
+    display(curve_explorer(curve, DATASETS, SHOWN_LEVELS or STORED_LEVELS))
 else:
     print("No shift curves stored yet: nothing to explore.")
 
@@ -764,22 +430,7 @@ else:
 # (computed from the stored probes; the 0 % column of the folded table):
 
 # %%
-clean_probe = folded[folded["size"] == 0]
-for ds in DATASETS:
-    part = clean_probe[clean_probe["dataset"] == ds]
-    if part.empty or not {"cnn", "fcn"} <= set(part["model"]):
-        print(f"{NAMES[ds]}: the probes of both models are not stored yet.")
-        continue
-    top = float(part.groupby("level")["model"].nunique().loc[lambda n: n == 2].index.max())
-    at = part[np.isclose(part["level"], top)].set_index("model")["mean"]
-    base = part[np.isclose(part["level"], 0.0)].set_index("model")["mean"]
-    paper = {m: paper_value("translation", ds, m, top, "validation") for m in ("cnn", "fcn")}
-    print(
-        f"{NAMES[ds]}, trained at {top:.0%}: clean accuracy CNN {at['cnn']:.3f}, FCN "
-        f"{at['fcn']:.3f} (at 0 %: CNN {base.get('cnn', np.nan):.3f}, FCN "
-        f"{base.get('fcn', np.nan):.3f}); the paper's clean validation at {top:.0%}: CNN "
-        f"{paper['cnn']:.3f}, FCN {paper['fcn']:.3f}."
-    )
+say(describe_clean_accuracy(folded, DATASETS))
 
 # %% [markdown]
 # - **Invariance is a curve, not a number.** Every model is perfectly "invariant" to a zero shift

@@ -136,3 +136,11 @@ def test_status_estimates_the_time_left_from_finished_runs(tmp_path):
     assert rows["noise", "mnist"]["hours_left"] > 0, "estimated from the finished runs"
     assert rows["translation", "mnist"]["cpu_hours"] > 0
     assert rows["translation", "cifar10"]["hours_left"] is None, "no CIFAR-10 run to go by"
+    grid_only = status_totals("smoke", tmp_path)
+    assert grid_only["outside"] == [] and grid_only["done"] > 0
+    # an ad-hoc run at another scale in the same folder is named, not counted
+    adhoc = run_grid("translation", "smoke", "mnist", results=tmp_path, data=data,
+                     progress=False, levels=(0.0,), seed=1)  # fmt: skip
+    totals = status_totals("smoke", tmp_path)
+    assert totals["outside"] == list(adhoc["run_id"]) and len(adhoc) == 2
+    assert totals["done"] == grid_only["done"]

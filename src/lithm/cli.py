@@ -149,12 +149,23 @@ def _cmd_status(args) -> int:
         total = status_totals(profile, folder)
         left = total["hours_left"]
         left = "unknown (no finished run of some kind yet)" if left is None else f"{left:.1f} h"
+        cpu = "?" if total["cpu_hours"] is None else f"{total['cpu_hours']:.2f}"
         print(
             f"all distinct runs: {total['done']} of {total['runs']} done, {total['hours']:.2f} h "
-            f"computed; estimated time left at one single-threaded process on an otherwise idle "
-            f"machine: {left} (from the CPU time of finished runs; divide by the number of "
-            "processes sharing the grid)"
+            f"computed ({cpu} CPU-hours); estimated time left at one single-threaded process on "
+            f"an otherwise idle machine: {left} (from the CPU time of finished runs; divide by "
+            "the number of processes sharing the grid)"
         )
+        outside = total["outside"]
+        if outside:
+            shown = ", ".join(outside[:5]) + (", …" if len(outside) > 5 else "")
+            print(
+                f"{len(outside)} stored run(s) in {folder} are not runs of the {profile} grid "
+                f"(another scale or an ad-hoc run): {shown}. Tables refuse to pool them with the "
+                "grid's runs; move them to another folder and pass it with --results DIR."
+            )
+        else:
+            print(f"every stored run in {folder} is a run of the {profile} grid")
         print()
     return 0
 
