@@ -33,11 +33,13 @@ BOOK_INPUTS = $(shell $(BIN)/python -c "import hashlib, pathlib; h = hashlib.sha
 # changed since the last successful build: the book never shows numbers from older results.
 # --all re-reads every page, so a chapter that failed in an earlier build fails again even when it
 # is unchanged; the old HTML is removed so that no page of a deleted chapter survives.
-book: $(STAMP)
-	@mkdir -p _build
-	@if [ "$$(cat _build/.book-inputs 2>/dev/null)" != "$(BOOK_INPUTS)" ]; then \
+FRESH_CACHE = @mkdir -p _build; \
+	if [ "$$(cat _build/.book-inputs 2>/dev/null)" != "$(BOOK_INPUTS)" ]; then \
 	  echo "src/lithm or results/book changed since the last build: every chapter re-runs"; \
 	  rm -rf _build/.jupyter_cache; fi
+
+book: $(STAMP)
+	$(FRESH_CACHE)
 	rm -rf _build/html
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 	@echo "$(BOOK_INPUTS)" > _build/.book-inputs
@@ -61,7 +63,7 @@ check-pages: $(STAMP)
 	$(BIN)/python scripts/check_pages.py
 
 # The PDF: Jupyter Book's LaTeX builder (XeLaTeX, set in _config.yml, for the Unicode in the text)
-# with the chapters from the same jupyter-cache as `make book`. TeX Live comes from Debian's
+# with the chapters from the same jupyter-cache as `make book`, emptied the same way. TeX Live comes from Debian's
 # packages, installed when latexmk or xelatex is missing (needs root or sudo, and apt-get).
 TEX_PACKAGES := latexmk texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
   texlive-xetex fonts-freefont-otf tex-gyre
@@ -74,6 +76,8 @@ tex:
 	    --no-install-recommends $(TEX_PACKAGES); fi
 
 pdf: $(STAMP) tex
+	$(FRESH_CACHE)
 	$(BIN)/jupyter-book build . --builder pdflatex -n --keep-going
+	@echo "$(BOOK_INPUTS)" > _build/.book-inputs
 	cp _build/latex/book.pdf _build/lithm.pdf
 	@echo "_build/lithm.pdf: $$(pdfinfo _build/lithm.pdf 2>/dev/null | sed -n 's/^Pages: *//p') pages, $$(du -h _build/lithm.pdf | cut -f1)"

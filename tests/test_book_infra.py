@@ -287,6 +287,37 @@ def test_dedupe_scripts_keeps_first_of_equal_entries():
     assert book_fixes.dedupe_scripts([a, c, b]) == [a, c]
 
 
+def test_book_fixes_examples_hold():
+    """The extension's doctests (pytest collects src/lithm only): scripts, repository address,
+    and the PDF's removal of sources that the web page hides."""
+    import doctest
+
+    result = doctest.testmod(book_fixes)
+    assert result.attempted >= 8 and result.failed == 0
+
+
+def test_pdf_keeps_outputs_of_hidden_cells_and_drops_their_source():
+    from docutils import nodes
+
+    def cell(mode, with_source=True):
+        c = nodes.container(nb_element="cell_code", hide_mode=mode)
+        if with_source:
+            c += nodes.container(nb_element="cell_code_source")
+        c += nodes.container(nb_element="cell_code_output")
+        return c
+
+    doc = nodes.section()
+    doc += [cell("input+output"), cell("output"), cell("all", with_source=False), cell(None)]
+    assert book_fixes.drop_hidden_sources(doc) == 1
+    kinds = [[child["nb_element"] for child in c.children] for c in doc.children]
+    assert kinds == [
+        ["cell_code_output"],
+        ["cell_code_source", "cell_code_output"],
+        ["cell_code_output"],
+        ["cell_code_source", "cell_code_output"],
+    ]
+
+
 # ------------------------------------------------------------------------------------------------
 # The book's configuration and prose pages agree with the code and with each other
 # ------------------------------------------------------------------------------------------------

@@ -8,16 +8,18 @@ from lithm.sentences import Sentences, say
 TRICKY = [
     "FCN − CNN at 30 %: ours 0.012, 95 % interval -0.004 to 0.020 (2 folds; book scale); "
     "reproduces: within 0.02 of the paper's 0.009.",
-    "init='conv' vs init_keras: *not* [a link](x) <b>tag</b> | pipe $x$ `code` # no heading {term}",
+    "init='conv' vs init_keras: *not* [a link](x) <b>tag</b> | pipe $x$ `code` # no heading "
+    "{term} ~~struck~~",
     "- 0.3 points, a sentence that starts like a nested list item.",
     "2. starts like a numbered item; 2 folds do not.",
 ]
 
 
 def _rendered_items(markdown: str) -> list[str]:
-    """The text of each list item as CommonMark (the book's output renderer) reads it."""
+    """The text of each list item as the book's output renderer reads it."""
     markdown_it = pytest.importorskip("markdown_it")
-    tokens = markdown_it.MarkdownIt("commonmark").parse(markdown)
+    # the book renders outputs as GFM: CommonMark with tables and ~~strikethrough~~
+    tokens = markdown_it.MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(markdown)
     items, inside = [], False
     for token in tokens:
         if token.type == "list_item_open":

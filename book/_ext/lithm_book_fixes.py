@@ -12,6 +12,11 @@ It also keeps the repository's address in one place (``repository.url`` of ``_co
 issue buttons are left out and the marker ``<!-- lithm:repository-note -->`` becomes a note that
 says how to set it, so that no page shows an address that does not exist.
 
+For the PDF (`make pdf`), cells whose source the web page folds away (tags ``hide-input`` and
+``hide-cell``) lose their source and keep their outputs: LaTeX cannot fold, and a printed page
+should show the figures and tables, not the plumbing that draws them (MyST-NB hides cells in HTML
+only).
+
 >>> dedupe_scripts(["a.js", "a.js", "b.js"])
 ['a.js', 'b.js']
 """
@@ -41,6 +46,42 @@ def dedupe_scripts(scripts: list) -> list:
             seen.add(key)
             unique.append(script)
     return unique
+
+
+def drop_hidden_sources(document) -> int:
+    """Remove the source of every code cell whose source is hidden on the web; keep outputs.
+
+    Returns the number of sources removed.
+
+    >>> from docutils import nodes
+    >>> def cell(mode):
+    ...     c = nodes.container(nb_element="cell_code", hide_mode=mode)
+    ...     c += nodes.container(nb_element="cell_code_source")
+    ...     c += nodes.container(nb_element="cell_code_output")
+    ...     return c
+    >>> doc = nodes.section()
+    >>> doc += [cell("input"), cell("all"), cell("output"), cell(None), nodes.Text("x")]
+    >>> drop_hidden_sources(doc), [len(c.children) for c in doc.children]
+    (2, [1, 1, 2, 2, 0])
+    """
+    from docutils import nodes
+
+    removed = 0
+    for cell in list(document.findall(nodes.container)):
+        if cell.get("nb_element") != "cell_code":
+            continue
+        if cell.get("hide_mode") not in ("input", "input+output", "all"):
+            continue
+        for child in list(cell.children):
+            if child.get("nb_element") == "cell_code_source":
+                cell.remove(child)
+                removed += 1
+    return removed
+
+
+def _on_doctree_resolved(app, doctree, docname) -> None:
+    if app.builder.format == "latex":
+        drop_hidden_sources(doctree)
 
 
 def _on_page_context(app, pagename, templatename, context, doctree) -> None:
@@ -101,4 +142,5 @@ def setup(app):
     app.connect("config-inited", _on_config_inited, priority=100)
     app.connect("source-read", _on_source_read)
     app.connect("html-page-context", _on_page_context, priority=900)
+    app.connect("doctree-resolved", _on_doctree_resolved)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -18,8 +18,8 @@ import re
 import textwrap
 from collections.abc import Iterable
 
-#: characters that Markdown (CommonMark) would read as markup inside a computed sentence
-_MARKUP = re.compile(r"([\\`*_\[\]<>|$#{}])")
+#: characters that Markdown (CommonMark, and GFM's ~strikethrough~) would read as markup
+_MARKUP = re.compile(r"([\\`*_\[\]<>|$#{}~])")
 
 
 #: a start that Markdown would read as a nested list item: "- 0.3 …", "+ …", "2. …", "2) …"
