@@ -96,8 +96,11 @@ class ClassScale:
 
 #: ``CLASS_SCALES[scale][dataset]``. Why these numbers (measured, book "Seminar guide"): at
 #: "class" MNIST trains 3,200 images for 6 epochs at batch 64 (300 Adam steps; the paper took
-#: about 50,000), which takes a CNN and an FCN together about 1.5 minutes on two idle cores and
-#: is enough for the FCN to fall visibly behind the CNN at 50 % translation. Why batch 64 (the
+#: about 50,000), which takes a CNN and an FCN together well under the 3-minute target on two
+#: idle cores (measured per chapter by benchmarks/class_times.py, stored in
+#: results/timings/class_times.json, shown in the seminar guide; several times longer when other
+#: work occupies a core, since the two torch threads then wait for each other) and is enough for
+#: the FCN to fall visibly behind the CNN at 50 % translation. Why batch 64 (the
 #: paper: 256): Adam moves each weight by about the learning rate per step, so at a fixed budget
 #: of images more, smaller steps teach more, and the FCN, which starts small, needs them most.
 #: CIFAR-10 gets fewer images (its FCN is the most expensive network), and 1e-3 replaces the
