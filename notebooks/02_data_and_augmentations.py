@@ -780,7 +780,7 @@ print(f"({patterns.label}; the edge noise of σ 0.5 is added by the wrapper, not
 #   both directions), and a standard deviation for noise and edge noise.
 # - The authors' code departs from the paper's text in the noise scale (σ, not a variance), the
 #   edge-noise pattern (a batch-indexing bug) and the rotation centre. The `book` profile follows
-#   the paper's description, the `paper` profile the code; the exercise above shows that the
+#   the paper's description, the `paper` profile the code; the exercise above shows whether the
 #   edge-noise pattern trains a different network.
 # - Every epoch scores five transformed copies of the held-out fold (translation, noise,
 #   rotation, edge noise, swap); the random ones are drawn afresh each epoch.

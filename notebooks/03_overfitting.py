@@ -279,18 +279,20 @@ for _model in ("cnn", "fcn"):
 # **A running average lags.** The training accuracy of an epoch averages over all its batches,
 # while the model improves during the epoch; the validation accuracy is measured once, at the
 # end. In the first epochs, when the model improves fast, this alone makes the training accuracy
-# look lower than the validation accuracy. The authors' median pools those epochs, so at our short
-# scale it pulls the gap down more than at the paper's; the per-fold final epoch is less affected.
+# look lower than the validation accuracy. The authors' median pools those epochs, so it can pull
+# the gap down, the more so the shorter the run; the per-fold final epoch is less affected.
+# Compare the authors'-way and final-epoch columns of the table.
 #
 # **The CIFAR-10 gap at 0 %.** Table 2 gives {glue:text}`ch03_paper_cifar_gap_cnn` (CNN) and
 # {glue:text}`ch03_paper_cifar_gap_fcn` (FCN), so the paper's "more than 30 %" holds for its
 # tables (paper §5.1). {glue:text}`ch03_cifar_ours` The paper's training accuracy of
 # 1.000000 is a median over up to 500 epochs of 48,000 images: printed to six decimals, it means
 # that in at least half of the pooled epochs *every* training image was classified correctly.
-# Our CIFAR-10 runs stop after far fewer epochs without improvement, on half the images: they have
-# had less time to memorise, which the comparison cannot separate from the rest. The verdict
-# printed under the figure says what our store shows; *Train it yourself* below lets you watch a
-# gap open on a small training set.
+# Our CIFAR-10 runs differ in several ways that could each move the gap: they stop after far
+# fewer epochs without improvement (patience 8, not 100), train on half the images, and the
+# verdict reads each fold at its best epoch rather than pooling epochs. The comparison cannot
+# separate these. The verdict printed under the figure says what our store shows; *Train it
+# yourself* below lets you watch a gap open on a small training set.
 #
 # **How much overfitting can be seen at our scale?** The paper's runs went on for hundreds of
 # epochs and stopped only 50 (MNIST) or 100 (CIFAR-10) epochs without improvement after their
@@ -372,7 +374,7 @@ print(f"({mine.label}.)")
 # plot_in_class({"0 %": mine, "30 %": shifted}, metrics=("acc", "val_acc", "val_loss"))
 # shifted.overfitting()["gap"] - mine.overfitting()["gap"]
 # ```
-# The gap shrinks, usually below zero, for two reasons that the gap cannot tell apart. The
+# Expect the gap to shrink, possibly below zero, for two reasons that the gap cannot tell apart. The
 # training accuracy is now scored on *shifted* batches, which are harder than the clean held-out
 # images, so it falls whatever the network generalises. And every epoch shows new shifted copies,
 # which are harder to memorise, so the validation loss rises later or not at all. Only the second

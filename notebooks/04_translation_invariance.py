@@ -444,12 +444,12 @@ say(describe_clean_accuracy(folded, DATASETS))
 #   {ref}`The third exercise <ex-04-expected-accuracy>` rebuilds the stored 25 % number from the
 #   curves.
 # - **Training translation widens the curve.** A network trained at level $a$ has seen shifts up
-#   to $a$ × size on each axis. The curves of the higher levels stay high over a wider range. The
-#   printed sentences above say how much at a 20 % shift in our runs. At very high levels
+#   to $a$ × size on each axis, so the curves of the higher levels should stay high over a wider
+#   range. The printed sentences above say whether, and how much at a 20 % shift, in our runs. At very high levels
 #   (90 %) many training images are pushed largely out of the frame. That does not stop a
 #   network from learning: the paper's CNN and FCN both keep more than 96 % clean accuracy at
 #   90 %. So the information is there: where a model's clean accuracy drops at 90 % in our runs
-#   (the sentence above says for which), the drop points to its training (too few steps for
+#   (the sentence above says for which), the drop may point to its training (too few steps for
 #   batches that hard, before early stopping ends the run) rather than to the images.
 # - **The CNN is not invariant by architecture either.** Nothing in it keeps its curves flat: its
 #   dense head sees a shifted feature map in a new place. Whether it keeps more of its accuracy than the
@@ -462,8 +462,8 @@ say(describe_clean_accuracy(folded, DATASETS))
 # representations provided sufficient, translationally augmented, data" ({cite:p}`ott2020share`,
 # §5.2). The curves make the proviso concrete. They show, for each model and training level, over
 # which range of shifts the accuracy holds up, and how that range compares with the range of
-# shifts seen in training. The same holds for the CNN: its curves, too, are shaped by the
-# translations it was trained with.
+# shifts seen in training. The same question applies to the CNN: whether its curves, too, are
+# shaped by the translations it was trained with, the figure of both models shows.
 #
 # ## Exercises
 #
@@ -498,8 +498,8 @@ say(describe_clean_accuracy(folded, DATASETS))
 # ```
 # The pooled CNN's output no longer depends on *where* a feature sits on the last map, only on
 # whether it is there, so shifts by multiples of the total stride (4 px) leave its logits
-# unchanged and other shifts change them far less: it keeps a larger share of its clean accuracy
-# under the ±25 % test. It is still not invariant to every shift (the strides sample the image
+# unchanged and other shifts change them far less: it should keep a larger share of its clean
+# accuracy under the ±25 % test (your ratio says whether it did). It is still not invariant to every shift (the strides sample the image
 # at fixed places, and large shifts push the digit out of the frame), and pooling throws away
 # where things are, which can cost clean accuracy. The paper's networks have no pooling, so its
 # CNN had to learn invariance from data too, like the FCN, only with far fewer weights to train.
@@ -720,8 +720,8 @@ else:
 # ```{admonition} Key takeaways
 # :class: important
 # - The paper tests invariance by the gap between clean and shifted (±25 %) validation accuracy;
-#   trained without translation, both networks lose much of their accuracy on shifted images, in
-#   the paper and in your own run.
+#   trained without translation, both of the paper's networks lose much of their accuracy on
+#   shifted images; the verdicts above and your own run show whether ours do.
 # - With translated training data the gap closes; the verdicts above say whether the paper's four
 #   numbers reproduce in our store, and "cannot tell" where accuracies sit near chance.
 # - The paper's CNN has no pooling, so it is not invariant by construction either; pooling (your

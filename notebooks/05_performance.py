@@ -55,7 +55,7 @@ if importlib.util.find_spec("lithm") is None:
 # - read the paper's Tables 1 and 2 and say what "match and even surpass" rests on (§5.3, §6);
 # - compare a CNN and an FCN *at the same training level*, with a verdict that says whether our
 #   store reproduces each of the paper's numbers;
-# - train both networks yourself and test one explanation of the FCN's lag, its small initial
+# - train both networks yourself and, where the FCN lags, test one explanation, its small initial
 #   weights, by changing the initialisation;
 # - explain how the authors' median over epochs × folds was computed and why it matters.
 # ```
@@ -338,11 +338,12 @@ else:
 # translation augmentation does not remove the gap between locally connected and convolutional
 # networks {cite:p}`pogodin2021towards`.
 #
-# ### What our runs add: the price of not sharing under heavy translation
+# ### What our runs add: FCN and CNN under heavy translation
 #
 # The paper's FCN stays within 2 points of its CNN at every MNIST level. Ours, trained until they
-# stop improving on far fewer steps, can fall much further behind, and the gap is a finding in its
-# own right: how much more training an FCN needs than a CNN once the images move. The verdicts
+# stop improving on far fewer steps, may fall further behind; if they do, the gap is a finding in
+# its own right, and the initialisation control says whether its cause is the missing sharing or
+# the FCN's smaller start. The verdicts
 # set our FCN − CNN difference at 50 % and 90 % beside the paper's; the last sentence says how
 # many more epochs and steps our FCN needed to reach 95 % of the CNN's best accuracy, and the one
 # before it what the initialisation control (FCNs started with the convolution's initial scale,
@@ -457,7 +458,7 @@ else:
 
 # %% [markdown]
 # The authors' median pools the first epochs, when the network is still far from trained, with
-# the later ones. In a short run these early epochs are a large share of the rows, which pulls
+# the later ones. In a short run these early epochs are a large share of the rows, which can pull
 # the authors' number below the final-epoch one; panel (b) shows how it moves as more epochs are
 # pooled in our run, and the values under the figure say which summary is largest. In the
 # paper's runs the share of early epochs is small, but two other effects enter: early stopping
@@ -522,8 +523,8 @@ else:
 #
 # ```{exercise}
 # :label: ex-05-init
-# Change the model: is the FCN's lag in *Train it yourself* the free convolution itself, or its
-# small start? Train the FCN again at the same setting with `init="conv"` (each position's kernel
+# Change the model: if the FCN lagged behind the CNN in *Train it yourself*, is that the free
+# convolution itself, or its small start? Train the FCN again at the same setting with `init="conv"` (each position's kernel
 # drawn with the initial scale of the matching convolution, [chapter 1](01_free_convolutions.ipynb))
 # and compare its clean validation accuracy with your CNN's and with your first FCN's. Before
 # running, predict: will the conv-initialised FCN end closer to the CNN than the first FCN did
@@ -617,10 +618,12 @@ confirm(answer, 0.774083 * 12_000, tolerance=0.5)
 # ```{solution} ex-05-which-way
 # :class: dropdown
 # The authors' median pools the early epochs, so it penalises the model that learns more slowly
-# at the start. At our scale that is usually the FCN, which has many more parameters and no
-# sharing to spread what one position learns to the others (see the training curves in
-# [chapter 3](03_overfitting.ipynb)); so the authors' way makes the FCN look worse relative to the
-# CNN than the final epoch does. Compare the trained networks: the per-fold final epoch, with its
+# at the start. Which model that is at our scale, the table of the three ways says per dataset
+# and level: where the FCN's authors'-way number falls further below its final epoch than the
+# CNN's does, the authors' way makes the FCN look worse relative to the CNN than the final epoch
+# does (the FCN has many more parameters and no sharing to spread what one position learns to the
+# others, which can slow its start; see the training curves in [chapter 3](03_overfitting.ipynb)).
+# Compare the trained networks: the per-fold final epoch, with its
 # fold range. "best" chooses the epoch on the same held-out fold it reports, so it is optimistic,
 # and more so for the model with noisier curves.
 # ```

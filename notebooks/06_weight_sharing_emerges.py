@@ -111,6 +111,7 @@ from lithm.sharing import (
     CONTROL_LABELS,
     controls_table,
     describe_controls,
+    describe_norms,
     initial_check,
     kernel_pair,
     kernel_runs,
@@ -520,12 +521,12 @@ ratio_figure()
 # another. (For sizes that vary independently of position it moves down, by Jensen's inequality;
 # the ring's centres leave out the border, so a grown interior can also move it up.)
 #
-# Some positions do keep their initial size. A weight's gradient is its input times the gradient
+# Some positions may keep their initial size. A weight's gradient is its input times the gradient
 # at the layer's output, so a position whose patch is blank in most training images gets little
 # or no gradient, and Adam (without weight decay) leaves its weights near where they started.
 # MNIST digits sit in a 20×20 box in the middle of the 28×28 frame, so the border positions rarely
-# see ink, while translation moves strokes into the margin. The table measures this on the stored
-# kernels: the mean block norm inside the inner window (positions whose 3×3 or 5×5 receptive field
+# see ink, while translation moves strokes into the margin. Whether our runs show it, the table
+# measures on the stored kernels, and the sentences under it say: the mean block norm inside the inner window (positions whose 3×3 or 5×5 receptive field
 # lies 4 pixels or more inside the image) and outside it, before and after training, and how many
 # positions did not move at all.
 
@@ -541,6 +542,7 @@ norms = norm_table(store, DATASETS, cache=PAIRS)
 if norms.empty:
     print(f"No stored first-layer kernels at profile {profile!r} yet: the controls are pending.")
 else:
+    say(describe_norms(norms))
     norms["dataset"] = norms["dataset"].map(NAMES)
     display(norms.set_index(["dataset", "augmentation", "level", "init"]).round(3))
 
@@ -912,9 +914,9 @@ for ds in DATASETS:
 #   normalisation, on a Chebyshev ring. Random kernels give $\sqrt{2/P}$ (0.1088 on MNIST), so a
 #   curve is read against that start, not against zero.
 # - One global norm mixes two things: blocks that point alike, and blocks that grow unevenly.
-#   Border blocks that rarely see ink keep their initial size while others grow, and that alone
-#   moves the measure. A translated curve below the untranslated one is therefore not, by itself,
-#   evidence that kernels became alike.
+#   Blocks that grow by different amounts move the measure although none turned towards another,
+#   so a translated curve below the untranslated one is not, by itself, evidence that kernels
+#   became alike.
 # - Direction-only controls (per-block normalised, cosine), the inner window and the sizes-only
 #   prediction separate the two readings; the sentences above say which one our runs support.
 # - Even in the paper the emerging sharing is *approximate*: 0.065–0.072 is about two thirds of

@@ -1019,7 +1019,7 @@ confirm(answer, float((before == after).float().mean()), tolerance=1e-6)
 # the whole image by half its size along both axes: `torch.roll(x, (h, h), dims=(-2, -1))`. So
 # "both pairs" is a pure translation, with wrap-around. It keeps every local feature and the
 # arrangement *within* each quadrant, and moves the content by 50 %. That is far beyond the
-# ±25 % test, which explains why it can bring both networks close to chance.
+# ±25 % test, so it may bring both networks close to chance; control (a) shows whether it does.
 # ```
 
 # %%

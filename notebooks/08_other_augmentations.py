@@ -39,8 +39,9 @@ if importlib.util.find_spec("lithm") is None:
 # %% [markdown]
 # # 8. Other augmentations
 #
-# The chapters so far trained on translated images, and the free convolutions learnt to recognise
-# shifted digits and objects. Is that because the training data were *translated*, or would any
+# The chapters so far trained on translated images. In the paper, the free convolutions trained
+# that way learnt to recognise shifted digits and objects (chapter 4's verdicts say whether ours
+# did). Is that because the training data were *translated*, or would any
 # augmentation do? The paper asks this in §5.7 and Appendix B. It trains the same CNNs and FCNs
 # with three other augmentations (Gaussian noise on the image's border, Gaussian noise on the
 # whole image, and random rotations) and scores them on the same translated held-out images:

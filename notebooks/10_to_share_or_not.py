@@ -57,8 +57,9 @@ if importlib.util.find_spec("lithm") is None:
 #   missing runs says "cannot tell" rather than "agrees";
 # - say, from one computed table, which of the paper's claims our runs reproduce, which they do
 #   not, and which this scale cannot decide;
-# - name what our runs show that the paper does not report: how much longer an FCN trains, what
-#   the initialisation control says, where removing connections starts to hurt;
+# - name what our runs show that the paper does not report: whether, and by how much, an FCN needs
+#   longer to train, what the initialisation control says, where removing connections starts to
+#   hurt;
 # - test one of these yourself by changing the FCN's initialisation and training it.
 # ```
 

@@ -138,3 +138,21 @@ def test_cache_and_initial_check(tmp_path):
     assert kernel_pair(store, config, cache) is cache[config.run_id]
     n, worst = initial_check(store, cache=cache)
     assert n == 1 and worst < 1e-12
+
+
+def test_describe_norms_counts_growth_inside_and_outside_per_dataset():
+    import pandas as pd
+
+    from lithm.sharing import describe_norms
+
+    table = pd.DataFrame({
+        "dataset": ["mnist", "mnist", "cifar10"],
+        "positions unchanged": [0, 2, 27], "positions": [169, 169, 196],
+        "inner norm, before": [0.3, 0.3, 0.6], "inner norm, after": [1.5, 0.6, 1.8],
+        "outer norm, before": [0.3, 0.3, 0.6], "outer norm, after": [0.9, 1.2, 1.2],
+    })  # fmt: skip
+    mnist, cifar = describe_norms(table)
+    assert mnist.startswith("MNIST (2 runs): 0–2 of 169 positions")
+    assert "grew 2.0–5.0× inside the inner window and 3.0–4.0× outside it" in mnist
+    assert mnist.endswith("more outside than inside in 1 of 2 runs.")
+    assert cifar.startswith("CIFAR-10 (1 run): 27 of 196") and "in 0 of 1 run." in cifar

@@ -35,6 +35,7 @@ __all__ = [
     "controls_of",
     "controls_table",
     "describe_controls",
+    "describe_norms",
     "initial_check",
     "initial_kernels",
     "kernel_pair",
@@ -289,6 +290,37 @@ def _direction(c) -> str:
     if abs(c["dist"]) >= floor:
         return "By direction they did not change: the measure moved with the block sizes."
     return f"Neither the measure nor the per-block distance moved by more than {floor:g} %."
+
+
+def describe_norms(norms: pd.DataFrame) -> list[str]:
+    """Sentences, per dataset, on how the first-layer block norms changed in training (§5.4).
+
+    From :func:`norm_table`: how many positions did not move, and how much the mean block norm
+    grew inside and outside the inner window, over the stored runs.
+
+    >>> table = pd.DataFrame({"dataset": ["mnist"], "positions unchanged": [0], "positions": [169],
+    ...     "inner norm, before": [0.3], "inner norm, after": [1.2],
+    ...     "outer norm, before": [0.3], "outer norm, after": [0.9]})
+    >>> describe_norms(table)[0][:60]
+    'MNIST (1 run): 0 of 169 positions per run kept their initial'
+    """
+    out = []
+    for ds, g in norms.groupby("dataset", sort=False):
+        name = {"mnist": "MNIST", "cifar10": "CIFAR-10"}.get(ds, ds)
+        unchanged = g["positions unchanged"]
+        kept = f"{unchanged.min()}" if unchanged.min() == unchanged.max() else (
+            f"{unchanged.min()}–{unchanged.max()}")  # fmt: skip
+        inner = g["inner norm, after"] / g["inner norm, before"]
+        outer = g["outer norm, after"] / g["outer norm, before"]
+        more = int((outer > inner).sum())
+        out.append(
+            f"{name} ({len(g)} run{'s' if len(g) != 1 else ''}): {kept} of "
+            f"{int(g['positions'].iloc[0])} positions per run kept their initial kernels; the mean "
+            f"block norm grew {inner.min():.1f}–{inner.max():.1f}× inside the inner window and "
+            f"{outer.min():.1f}–{outer.max():.1f}× outside it, more outside than inside in {more} "
+            f"of {len(g)} run{'s' if len(g) != 1 else ''}."
+        )
+    return out
 
 
 def describe_controls(table: pd.DataFrame, radius: int = 1, init: str = "keras") -> list[str]:
