@@ -42,10 +42,16 @@ def pilot_records(profile: str = "book", results=None) -> list[tuple]:
 
 
 def _per_epoch(record: dict, key: str) -> float | None:
-    values = [row.get(key) for row in record["history"]]
-    if not values or any(v is None for v in values):
-        return None
-    return statistics.median(values)
+    """Median of ``key`` over the epochs that recorded it; None when none did.
+
+    >>> _per_epoch({"history": [{"cpu_seconds": None}, {"cpu_seconds": 2.0}, {"cpu_seconds": 4.0}]},
+    ...            "cpu_seconds")
+    3.0
+    """
+    # why the recorded epochs only: a run resumed from a checkpoint made before CPU time was
+    # recorded has it for its later epochs alone (as lithm.runner.run_cpu_seconds assumes).
+    values = [row.get(key) for row in record["history"] if row.get(key) is not None]
+    return statistics.median(values) if values else None
 
 
 def pilot_table(profile: str = "book", results=None) -> pd.DataFrame:
