@@ -442,7 +442,6 @@ def status_totals(profile: str, results: str | Path | None = None) -> dict:
     store = ResultsStore(results or results_dir(profile))
     configs = expand_all(profile)
     grid_ids = {c.run_id for c in configs}
-    stored = sorted(store.root.glob("*.json")) if store.root.is_dir() else []
     loaded = [(c, store.load(c)) for c in configs]
     finished = [(c, r) for c, r in loaded if r is not None]
     missing = [c for c, r in loaded if r is None]
@@ -454,5 +453,5 @@ def status_totals(profile: str, results: str | Path | None = None) -> dict:
         "hours": sum(run_seconds(r) for _, r in finished) / 3600,
         "cpu_hours": _cpu_hours([r for _, r in finished]),
         "hours_left": None if any(g is None for g in guesses) else sum(guesses) / 3600,
-        "outside": [path.stem for path in stored if path.stem not in grid_ids],
+        "outside": [run_id for run_id in store.run_ids() if run_id not in grid_ids],
     }

@@ -115,6 +115,10 @@ class ResultsStore:
         if self.root.is_dir():
             yield from sorted(self.root.glob("*.json"))
 
+    def run_ids(self) -> list[str]:
+        """The run ids of every stored file, sorted, without reading them."""
+        return [path.stem for path in self._files()]
+
     def _read(self, path: Path) -> dict:
         try:
             record = json.loads(path.read_text())
