@@ -99,7 +99,7 @@ class Profile:
         """The absent-connection probabilities trained on ``dataset``; all of them if None.
 
         >>> get_profile("book").dataset_connection_probs("cifar10")
-        (0.5, 0.8, 0.9, 0.99)
+        (0.8, 0.9, 0.99)
         """
         if dataset is not None:
             ds = canonical_dataset(dataset)
@@ -188,7 +188,7 @@ PROFILES: dict[str, Profile] = {
             n_folds=5,
             folds=(0,),
             folds_for={"translation": (0, 1), "init/mnist": (0, 1)},
-            levels=(0.0, 0.1, 0.5, 0.9),
+            levels=(0.0, 0.1, 0.9),
             levels_for={
                 "translation": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.9),
                 "noise/cifar10": (0.0, 0.1, 0.5),
@@ -198,7 +198,7 @@ PROFILES: dict[str, Profile] = {
                 "init/cifar10": (0.0, 0.3),
             },
             connection_probs=(0.2, 0.5, 0.8, 0.9, 0.99),
-            connection_probs_for={"cifar10": (0.5, 0.8, 0.9, 0.99)},
+            connection_probs_for={"cifar10": (0.8, 0.9, 0.99)},
             connection_level=0.3,
             # Departures from the paper's protocol (protocol §2-§3), each chosen from the pilot
             # (book appendix "Reproducibility", section "The pilot"):
@@ -219,7 +219,11 @@ PROFILES: dict[str, Profile] = {
             #   core-hour cap, and CIFAR-10 runs cost more than MNIST's. The paper's claim about
             #   the other augmentations (they give no translation invariance) holds at every
             #   level, so two levels test it; its claims about absent connections are at p = 0.8
-            #   and beyond 0.9. MNIST keeps the full sets; removing a level changes no other run.
+            #   and beyond 0.9. Removing a level changes no other run.
+            # - why, later, MNIST drops level 0.5 of noise, edge noise and rotation and CIFAR-10
+            #   p = 0.5: with 30 of the runs stored (session of 2026-12-01), lithm status still
+            #   projected 30.5 CPU-hours; the cut order was fixed in advance (cheapest first, and
+            #   levels whose neighbours stay: 0.1 and 0.9 bracket MNIST's 0.5; MNIST keeps p = 0.5).
             scales={
                 "mnist": Scale(
                     epochs=100, patience=8, batch_size=256, lr=1e-3, subset=None, eval_subset=2000
