@@ -86,7 +86,7 @@ from lithm.classroom import default_scale, plot_in_class, train_in_class
 from lithm.plots import plot_training_curves
 from lithm.selfcheck import confirm
 from lithm.sentences import say
-from lithm.translation import final_epochs, gap_table, paper_difference, plot_gaps, pretty
+from lithm.translation import final_epochs, gap_labels, gap_table, paper_difference, plot_gaps
 from lithm.verdicts import claim_verdict
 
 params = check_parameters(
@@ -139,7 +139,10 @@ frame = ensure_results(
 )
 present = [d for d in params["datasets"] if d in set(frame["dataset"])]
 print(profile_note(params["profile"]))
-print("Runs shown:", frame["run_id"].nunique(), "|", scale_label(frame))
+# The scale of each dataset's runs (MNIST and CIFAR-10 differ), for captions.
+SCALE = {ds: scale_label(frame[frame["dataset"] == ds]) for ds in present}
+SCALE_TEXT = "; ".join(f"{NAMES[ds]}: {SCALE[ds]}" for ds in present)
+print("Runs shown:", frame["run_id"].nunique(), "|", SCALE_TEXT)
 
 # %% [markdown]
 # ## Training curves (paper Figs. 3 and 4)
@@ -182,7 +185,7 @@ for ds in params["datasets"]:
 # %%
 gaps = {ds: gap_table(frame, ds, "train", "validation") for ds in present}
 if gaps:
-    display(plot_gaps(gaps, "train", "validation", scale_label(frame)))
+    display(plot_gaps(gaps, "train", "validation", SCALE_TEXT))
 else:
     print("No runs stored yet: the figure appears as soon as the first runs are stored.")
 
@@ -199,19 +202,7 @@ say(claim_verdict(frame, "cifar-overfit-gap-0").sentence())
 
 # %% tags=["hide-output"]
 for ds, table in gaps.items():
-    shown = table.rename(
-        columns={
-            "final_gap": "gap (final epoch)", "final_min": "lowest fold",
-            "final_max": "highest fold", "decline": "decline after peak",
-            "best_epoch": "best epoch", "epochs": "of epochs",
-        }
-    )  # fmt: skip
-    display(
-        pretty(shown)
-        .style.format("{:.3f}", na_rep="–")
-        .format("{:g}", subset=["best epoch", "of epochs", "folds"])
-        .set_caption(f"{NAMES[ds]}: train − validation accuracy. {scale_label(frame)}")
-    )
+    display(gap_labels(table).set_caption(f"{NAMES[ds]}: train − validation accuracy. {SCALE[ds]}"))
 
 
 # %% tags=["remove-cell"]

@@ -113,7 +113,14 @@ from lithm.plots import plot_level_summary
 from lithm.probes import PROBE_IMAGES, SHIFT_FRACTIONS
 from lithm.selfcheck import confirm
 from lithm.sentences import say
-from lithm.translation import final_epochs, gap_table, paper_difference, plot_gaps, pretty
+from lithm.translation import (
+    final_epochs,
+    gap_labels,
+    gap_table,
+    paper_difference,
+    plot_gaps,
+    pretty,
+)
 from lithm.verdicts import claim_verdict
 
 params = check_parameters(
@@ -203,7 +210,7 @@ for ds in DATASETS:
 table = comparison_table(
     frame, "translation", DATASETS, way="authors", metrics=("validation", "translation"), wide=True
 )
-styled(table, table.attrs["caption"], precision=4)
+styled(pretty(table), table.attrs["caption"], precision=4)
 
 # %% [markdown]
 # The figure draws the same comparison with the sound aggregation instead: each fold's **final**
@@ -247,7 +254,7 @@ else:
 
 # %% tags=["hide-output"]
 for ds, table in gaps.items():
-    display(styled(pretty(table), f"{NAMES[ds]}: validation − translation accuracy; {SCALE[ds]}"))
+    display(gap_labels(table).set_caption(f"{NAMES[ds]}: validation − translation accuracy; {SCALE[ds]}"))
 
 # %% [markdown]
 # ## The paper's four claims, checked

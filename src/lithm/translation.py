@@ -45,6 +45,7 @@ __all__ = [
     "aggregation_figure",
     "fcn_minus_cnn",
     "final_epochs",
+    "gap_labels",
     "gap_table",
     "level_figure",
     "paper_difference",
@@ -73,6 +74,27 @@ def pretty(table: pd.DataFrame) -> pd.DataFrame:
         return table.set_axis([label(names[0], v) for v in table.index], axis=0).rename_axis(names)
     tuples = [tuple(label(n, v) for n, v in zip(names, key, strict=True)) for key in table.index]
     return table.set_axis(pd.MultiIndex.from_tuples(tuples, names=names), axis=0)
+
+
+#: Reader's labels for the per-fold columns of :func:`gap_table`.
+GAP_LABELS = {
+    "final_gap": "gap (final epoch)", "final_min": "lowest fold", "final_max": "highest fold",
+    "decline": "decline after peak", "best_epoch": "best epoch", "epochs": "of epochs",
+}  # fmt: skip
+
+
+def gap_labels(table: pd.DataFrame) -> pd.DataFrame:
+    """A :func:`gap_table` ready to read: :func:`pretty` index labels, column names in words,
+    gaps to three decimals and epoch counts as whole numbers (a pandas Styler).
+
+    >>> from lithm.analysis import demo_records, load_results
+    >>> html = gap_labels(gap_table(load_results(demo_records()), "mnist", "train", "validation"))
+    >>> "gap (final epoch)" in html.to_html() and "final_gap" not in html.to_html()
+    True
+    """
+    shown = pretty(table).rename(columns=GAP_LABELS)
+    counts = [c for c in ("best epoch", "of epochs", "folds") if c in shown.columns]
+    return shown.style.format("{:.3f}", na_rep="–").format("{:g}", subset=counts, na_rep="–")
 
 
 def final_epochs(frame: pd.DataFrame) -> pd.DataFrame:
