@@ -225,7 +225,8 @@ for ds in present:
         print(f"{NAMES[ds]} {NAMES[model]} validation. Paper: {paper_line}.")
         print(f"    Ours ({way} epoch): {ours_line or 'nothing stored yet'}.")
 say(claim_verdict(frame, "cifar-fcn-improves-10-30").sentence())
-#
+
+# %% [markdown]
 # ## The §5.3 numbers
 #
 # The paper's text quotes six validation accuracies. The table puts each beside the printed table
@@ -345,7 +346,8 @@ else:
 # its own right, and the initialisation control says whether its cause is the missing sharing or
 # the FCN's smaller start. The verdicts
 # set our FCN − CNN difference at 50 % and 90 % beside the paper's; the last sentence says how
-# many more epochs and steps our FCN needed to reach 95 % of the CNN's best accuracy, and the one
+# many epochs and steps our FCN needed to reach 95 % of the CNN's best accuracy, against the CNN's
+# own, and the one
 # before it what the initialisation control (FCNs started with the convolution's initial scale,
 # the `init` experiment, not in the paper) says.
 
@@ -375,7 +377,8 @@ say(sentences)
 # translation for a few epochs (1–3 minutes on a laptop CPU; the bar shows the progress), and
 # scores both on 800 held-out images, clean and shifted by up to 25 %, after every epoch. Both
 # networks see the same images in the same order with the same shifts, so the comparison is
-# paired. Its label says how small this is next to the paper.
+# paired. Its label says how small this is next to the paper (the book itself builds this cell at
+# a scale of seconds, so the numbers on its pages mean little; run it yourself).
 
 # %%
 mine = train_in_class("mnist", ("cnn", "fcn"), augmentation="translation", level=0.5,
@@ -468,9 +471,10 @@ else:
 # more rows, so they weigh more in the pooled median. The pooled median therefore mixes the
 # quality of the trained network with the *shape* and *length* of its learning curve.
 #
-# Our runs carry the same fingerprint. The held-out fold at this profile has a fixed number of
+# Our runs can carry the same fingerprint. The held-out fold at this profile has a fixed number of
 # images, and the authors' median over an even number of rows (folds × epochs) can land on half an
-# image:
+# image; over an odd number it is one row's value, a whole number of images. The cell says which
+# happens for the run shown:
 
 # %%
 if setting is not None:
@@ -482,6 +486,14 @@ if setting is not None:
     print(f"rows pooled: {n_rows} ({demo_runs['fold'].nunique()} folds × epochs)")
     print(f"held-out images per fold: {held_out}")
     print(f"authors' median × {held_out} = {median * held_out:.3f} images")
+    correct = median * held_out
+    if abs(correct - round(correct)) < 1e-6:
+        print("A whole number of images: " + ("the median is one row's value (odd number of rows)."
+              if n_rows % 2 else "the two middle rows happen to agree or sum to an even count."))  # fmt: skip
+    elif abs(correct - round(correct * 2) / 2) < 1e-6:
+        print("Half an image: the fingerprint of a median over an even number of rows.")
+    else:
+        print("Neither a whole nor a half image count: these rows do not score whole images.")
 
 # %% [markdown]
 # Across all our settings, how far is the authors' median below the final epoch? Positive numbers
@@ -545,8 +557,8 @@ else:
 # every weight by about the learning rate per step, so a small start costs steps. If the
 # conv-initialised FCN closes most of the gap, the lag was largely the initialisation, not the
 # missing weight sharing; if not, the free convolution itself learns more slowly here. One run
-# of one split decides little: the store's `init` experiment (above) repeats the comparison on
-# two folds at the book's scale.
+# of one split decides little: the store's `init` experiment (above) repeats the comparison at
+# the book's scale (MNIST on two folds, CIFAR-10 on one).
 # :::
 
 # %%

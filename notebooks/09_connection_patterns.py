@@ -468,7 +468,8 @@ print(scale_label(runs) if len(runs) else "no runs")
 # Our runs are at {glue:text}`ch09_level` translation. The first figures redraw panels (b) and
 # (c) of Figs. C.1 (MNIST) and C.2 (CIFAR-10): clean validation accuracy and accuracy on the
 # held-out fold shifted by up to 25 %, against the epoch, one line per probability, with a row
-# for each mask mode; the 0 % line is the same unmasked FCN in both rows. Bands span the folds.
+# for each mask mode; the 0 % line is the same unmasked FCN in both rows. Bands span the folds
+# where a profile trains several (the `book` profile trains these runs on one fold).
 
 # %% tags=["hide-input"]
 for ds in DATASETS:
@@ -484,13 +485,16 @@ for ds in DATASETS:
 # The paper's figures have four more panels: (a) training accuracy on the translated batches,
 # and the held-out fold (d) rotated by up to ±45°, (e) with noise of σ 0.15 and (f) with edge
 # noise of σ 0.15 (the per-epoch evaluations of [chapter 2](02_data_and_augmentations.ipynb)).
-# Ours score the transformed sets on a subset of the held-out fold (see the scale line).
+# Ours score the transformed sets on a fixed subset of the held-out fold (2,000 images in the
+# `book` profile), and clean validation on the whole fold.
 
 # %% tags=["hide-input"]
 for ds in DATASETS:
     sub = runs[runs["dataset"] == ds] if len(runs) else runs
     if len(sub) and not (sub["connection_mode"] == "none").all():
         display(plot_connections(frame, ds, metrics=("a", "d", "e", "f")))
+    else:
+        print(f"{NAMES[ds]}: no stored runs with a connection mask yet; nothing to draw.")
 
 # %% [markdown]
 # ### Final accuracy against the probability
@@ -782,5 +786,6 @@ print(trial.summary())
 
 # %% tags=["hide-input"]
 n_paper = {ds: len(expand("connections", "paper", ds)) for ds in ("mnist", "cifar10")}
-print("trainings in the paper profile's connections grid:", n_paper)
-print("paper epochs (max):", {ds: PROTOCOL[ds]["max_epochs"] for ds in n_paper})
+print("Trainings in the paper profile's connections grid: "
+      + ", ".join(f"{NAMES[ds]} {n}" for ds, n in n_paper.items()) + "; at most "
+      + ", ".join(f"{PROTOCOL[ds]['max_epochs']} epochs ({NAMES[ds]})" for ds in n_paper) + ".")  # fmt: skip

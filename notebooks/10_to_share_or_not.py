@@ -290,9 +290,10 @@ display(
 # evaluations of the held-out fold) and of the whole run. The first table sums them per
 # experiment; the second turns them into seconds per image and epoch and **extrapolates** to the
 # paper's protocol: the full datasets and the maximum number of epochs (250 for MNIST, 500 for
-# CIFAR-10; early stopping ends some runs sooner, e.g. MNIST at 0 % stopped after 76–220 epochs,
-# [protocol §3](protocol-training)). The extrapolation assumes the time grows in proportion to the number of images, at
-# the device and thread count the runs were measured with.
+# CIFAR-10; early stopping ends some runs sooner, e.g. the authors' MNIST runs at 0 % stopped
+# after 76–220 epochs, [protocol §3](protocol-training)). The extrapolation assumes the time grows
+# in proportion to the number of images, at the device and thread count the runs were measured
+# with.
 
 # %% tags=["hide-input"]
 store = ResultsStore(results_dir(profile))
@@ -674,7 +675,8 @@ print(f"{d.title}: paper: {d.paper}; tables: {d.code} ({d.protocol}).")
 # Per run: steps per epoch × median step time × maximum epochs; per dataset: 11 levels × 5 folds
 # runs of each model, for both models, with the step times measured above. The self-check below
 # confirms an estimate within a quarter of the exact product (without printing it).
-# Early stopping would shorten many runs (MNIST at 0 % stopped after 76–220 epochs), and the six
+# Early stopping would shorten many runs (the authors' MNIST runs at 0 % stopped after 76–220
+# epochs), and the six
 # evaluations per epoch add to it, so read the result as an order of magnitude.
 # ```
 
@@ -820,10 +822,9 @@ for ds in DATASETS:
         continue
     piv = t.pivot_table(index="level", columns="model", values="validation")
     if {"cnn", "fcn"} <= set(piv.columns):
-        print(
-            f"{NAMES[ds]} CNN − FCN validation by level:",
-            (piv["cnn"] - piv["fcn"]).round(4).to_dict(),
-        )
+        diff = (piv["cnn"] - piv["fcn"]).dropna()
+        print(f"{NAMES[ds]} CNN − FCN validation by level: "
+              + ", ".join(f"{lv:.0%} {d:+.3f}" for lv, d in diff.items()) + ".")  # fmt: skip
 
 # %% [markdown]
 # ## Re-run at full scale

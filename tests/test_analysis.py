@@ -378,6 +378,9 @@ def test_scale_label_states_the_scale_and_the_papers():
     assert label.startswith("paper scale: 5 folds, all images, up to 500 epochs, patience 100")
     assert "60,000 images, up to 500 epochs" in label
     assert scale_label(load_results(demo_records())).startswith("reduced scale: 2 of 5 folds")
+    both = scale_label(load_results(records + paper))
+    assert both.startswith("MNIST: CPU scale: 3 of 5 folds, 6,000-image subset")
+    assert "; CIFAR-10: paper scale: 5 folds, all images" in both
 
 
 def test_provenance_summary_counts_runs_hours_devices_and_dates():

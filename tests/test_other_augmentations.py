@@ -68,7 +68,7 @@ def test_table_and_figure():
     assert t.columns.tolist() == ["dataset", "model", "0 %", "best rotation", "translation 10 %"]
     assert t["best rotation"].tolist() == [0.4, 0.4]
     ft = final_table(rot, "rotation", ["mnist"])
-    assert ft.loc[("mnist", 0.1), ("rotation", "fcn")] == "0.700 (0.700–0.700)"
+    assert ft.loc[("mnist", 0.1), ("rotation", "fcn")] == "0.700"  # one fold: no range
     fig = plot_augmentation_hypothesis(trans, {"rotation": rot}, ["mnist"])
     assert len(fig.axes) == 2 and len(fig.axes[0].lines) >= 2
     plt.close(fig)
@@ -113,3 +113,59 @@ def test_kind_verdict_reads_the_best_level_and_the_papers_difference():
         "translation", "mnist", "fcn", 0.0, "translation"
     )
     assert v.paper == pytest.approx(expected) and "rotation 0.1" in v.statement
+
+
+def test_each_row_uses_its_own_smallest_stored_translation_level():
+    import pandas as pd
+
+    from lithm.other_augmentations import ordering_verdicts
+
+    mnist, rot = _grid(0.4)  # MNIST translation at 10 % and 50 %
+    cifar = _frame([(m, "translation", lv, a) for m in ("cnn", "fcn")
+                    for lv, a in ((0.0, 0.3), (0.3, 0.55))], "cifar10")  # fmt: skip
+    trans = pd.concat([mnist, cifar], ignore_index=True)
+    t = translation_after_each_kind(trans, {"rotation": rot}, ["mnist", "cifar10"])
+    assert "translation 10 %" in t.columns and "translation 30 %" in t.columns
+    result = ordering(trans, {"rotation": rot}, ["mnist", "cifar10"])
+    assert [(o.dataset, o.level) for o in result] == [
+        ("mnist", 0.1), ("mnist", 0.1), ("cifar10", 0.3), ("cifar10", 0.3)
+    ]  # fmt: skip
+    assert [o.after_translation for o in result] == pytest.approx([0.6, 0.6, 0.55, 0.55])
+    cifar_cnn = result[2]  # no CIFAR-10 rotation runs
+    assert "no translated run" not in cifar_cnn.sentence()
+    assert "0.550 after 30 % translation" in cifar_cnn.sentence()
+    assert "no rotation run at a non-zero level is stored yet" in cifar_cnn.sentence()
+    verdicts = ordering_verdicts(trans, {"rotation": rot}, ["mnist", "cifar10"])
+    assert "after 30 % translation" in verdicts[2].statement
+    assert "our best other augmentation" in verdicts[0].statement
+    assert "(no rotation run at a non-zero level stored yet)" in verdicts[2].statement
+    # the missing side is the other augmentation's run, and the reason says so
+    assert "no stored runs of CIFAR-10 CNN after rotation 0.1, translation" in verdicts[2].reason
+
+
+def test_kind_verdict_names_the_missing_augmentation_run():
+    from lithm.other_augmentations import kind_verdicts
+
+    trans, _ = _grid(0.4)
+    v = kind_verdicts(trans, {"edge-noise": trans.iloc[:0]}, ["mnist"])[0]
+    assert v.outcome == "cannot tell"
+    assert "no stored runs of MNIST FCN after edge-noise 0.1, translation" in v.reason
+
+
+def test_readable_tables():
+    import pandas as pd
+
+    from lithm.other_augmentations import readable
+
+    trans, rot = _grid(0.4)
+    html = readable(final_table(rot, "rotation", ["mnist"])).to_html()
+    both = pd.concat([rot, _grid(0.4, "cifar10")[1]], ignore_index=True)
+    labels = readable(final_table(both, "rotation", ["mnist", "cifar10"])).data.index
+    assert [d for d, _ in labels] == ["MNIST"] * 3 + ["CIFAR-10"] * 3
+    assert "CNN" in html and "FCN" in html and "MNIST" in html and ">cnn<" not in html
+    assert "0.700" in html and "0.700–0.700" not in html  # one fold: no range
+    only_zero = rot[rot["level"] == 0]  # a kind with only the shared 0 % runs: NaN
+    t = translation_after_each_kind(trans, {"rotation": rot, "noise": only_zero}, ["mnist"])
+    assert t["best noise"].isna().all()
+    html = readable(t).to_html()
+    assert "nan" not in html and "–" in html and ">cnn<" not in html

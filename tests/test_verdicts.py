@@ -111,6 +111,20 @@ def test_missing_runs_cannot_tell():
     assert "no stored runs yet" in v.sentence()
 
 
+def test_partly_stored_claim_does_not_say_nothing_is_stored():
+    from lithm.verdicts import _combine
+
+    frame = pair_store(effect=0.02)
+    stored = compare(frame, "mnist", "validation", FCN, CNN, paper=0.02, expect="greater")
+    missing = compare(load_results([]), "cifar10", "validation", FCN, CNN, paper=0.02)
+    both = _combine("k", "a claim", [stored, missing])
+    assert both.ours is None and both.outcome == "cannot tell"
+    assert "not every run stored yet" in both.sentence()
+    assert (
+        "no stored runs yet" not in both.sentence() and "1 of 2 comparisons stored" in both.reason
+    )
+
+
 def test_folds_pair_by_fold_number():
     # FCN on folds 0-4, CNN only on folds 1 and 3: two pairs
     records = [record(PLATEAU, model="fcn", fold=f, offset=0.01) for f in range(5)]

@@ -118,8 +118,15 @@ def ensure_results(
     return frame
 
 
+_DATASET_NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
+
+
 def profile_note(profile: str) -> str:
-    """One sentence saying at what scale a chapter's numbers were computed (for Markdown cells)."""
+    """One sentence saying at what scale a chapter's numbers were computed (for Markdown cells).
+
+    >>> profile_note("book").split(": ")[1].split(";")[0]
+    '2 of 5 folds for translation and MNIST init, 1 for the others'
+    """
     prof = get_profile(profile)
     parts = []
     for ds in DATASETS:
@@ -129,10 +136,21 @@ def profile_note(profile: str) -> str:
             length = f"up to {s.epochs} epochs, patience {s.patience}"
         else:
             length = f"{s.epochs} epoch{'s' if s.epochs > 1 else ''}, no early stopping"
-        parts.append(f"{ds}: {subset}, {length}, lr {s.lr:g}")
-    trans = len(prof.experiment_folds("translation"))
+        parts.append(f"{_DATASET_NAMES[ds]}: {subset}, {length}, lr {s.lr:g}")
     folds = f"{len(prof.folds)} of {prof.n_folds} folds"
-    if trans != len(prof.folds):
-        folds = f"{trans} of {prof.n_folds} folds for translation, {len(prof.folds)} for the others"
+    wider = {}  # number of folds -> the experiments (and datasets) that use it, where it differs
+    for key, chosen in prof.folds_for.items():
+        if len(chosen) != len(prof.folds):
+            name, _, ds = key.partition("/")
+            label = f"{_DATASET_NAMES.get(ds, ds)} {name}" if ds else name
+            wider.setdefault(len(chosen), []).append(label)
+    if wider:
+        folds = (
+            ", ".join(
+                f"{n} of {prof.n_folds} folds for {' and '.join(names)}"
+                for n, names in wider.items()
+            )
+            + f", {len(prof.folds)} for the others"
+        )
     where = "reduced CPU scale" if profile != "paper" else "the paper's full protocol"
     return f"Profile `{profile}` ({where}): {folds}; " + "; ".join(parts) + "."

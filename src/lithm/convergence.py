@@ -44,6 +44,28 @@ def convergence(record: dict, window: int | None = None, tolerance: float = TOLE
     return "flat" if last - before <= tolerance else "still learning"
 
 
+def convergence_sentences(table) -> list[str]:
+    """One sentence per dataset of a :func:`convergence_table`: how many runs finished learning.
+
+    >>> import pandas as pd
+    >>> row = {"dataset": "mnist", "runs": 4, "stopped by patience": 3, "flat": 1,
+    ...        "still learning": 0, "converged": 4, "percent": 100.0}
+    >>> print(convergence_sentences(pd.DataFrame([row]))[0])  # doctest: +NORMALIZE_WHITESPACE
+    MNIST: 4 of 4 stored runs finished learning (100 %): 3 stopped by patience, 1 flat at its
+    epoch cap, 0 still learning.
+    """
+    names = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
+    out = []
+    for row in table.to_dict("records"):
+        out.append(
+            f"{names.get(row['dataset'], row['dataset'])}: {row['converged']} of {row['runs']} "
+            f"stored runs finished learning ({row['percent']:g} %): {row['stopped by patience']} "
+            f"stopped by patience, {row['flat']} flat at {'its' if row['flat'] == 1 else 'their'}"
+            f" epoch cap, {row['still learning']} still learning."
+        )
+    return out or ["No runs are stored yet."]
+
+
 def convergence_table(source, window: int | None = None, tolerance: float = TOLERANCE):
     """Per dataset: how many stored runs converged (stopped by patience or flat) and which did not.
 

@@ -13,7 +13,9 @@ translated training data make a network accurate on translated images. Chapter 8
 - :func:`kind_verdicts`: per kind, what training with it does to translated accuracy, beside the
   paper's Tables B.1–B.3;
 - :func:`plot_augmentation_hypothesis`: translated accuracy against the training level for every
-  kind, ours beside the paper's printed values.
+  kind, ours beside the paper's printed values;
+- :func:`readable`: any of these tables ready to read (display names, three decimals, "–" for a
+  missing number).
 
 >>> from lithm.analysis import demo_records, load_results
 >>> frame = load_results(demo_records())
@@ -34,6 +36,7 @@ import pandas as pd
 from lithm.analysis import fold_table, scale_label
 from lithm.config import canonical_dataset
 from lithm.paper import paper_results, paper_value
+from lithm.translation import NAMES
 
 __all__ = [
     "EVAL_METRIC",
@@ -44,6 +47,7 @@ __all__ = [
     "ordering",
     "ordering_verdicts",
     "plot_augmentation_hypothesis",
+    "readable",
     "translation_after_each_kind",
 ]
 
@@ -56,6 +60,9 @@ _COLORS = {"translation": "#000000", "edge-noise": "#56B4E9", "noise": "#009E73"
            "rotation": "#E69F00"}  # fmt: skip
 _MARKERS = {"translation": "o", "edge-noise": "v", "noise": "^", "rotation": "s"}
 CHANCE = 0.1
+#: Reader's labels of datasets, models and per-epoch evaluations in displayed tables.
+_LABELS = {**NAMES, "edge_noise": "edge noise", "val_acc": "validation", "acc": "training"}
+_ORDER = {"mnist": 0, "MNIST": 0, "cifar10": 1, "CIFAR-10": 1}
 
 
 def _present(frame: pd.DataFrame, datasets) -> list[str]:
@@ -63,12 +70,23 @@ def _present(frame: pd.DataFrame, datasets) -> list[str]:
     return [canonical_dataset(d) for d in datasets if canonical_dataset(d) in have]
 
 
+def _cell(median: float, low: float, high: float) -> str:
+    """A table cell: "median (lowest–highest)" to three decimals, the median alone if they agree.
+
+    >>> _cell(0.61234, 0.6, 0.62), _cell(0.61234, 0.61234, 0.61234)
+    ('0.612 (0.600–0.620)', '0.612')
+    """
+    lo, hi = f"{low:.3f}", f"{high:.3f}"
+    return f"{median:.3f}" if lo == hi else f"{median:.3f} ({lo}–{hi})"
+
+
 def final_table(frame: pd.DataFrame, experiment: str, datasets) -> pd.DataFrame | None:
     """One experiment's table at each fold's final epoch, with its own evaluation as a control.
 
     Rows (dataset, level); columns (metric, model) for clean validation, translation and the
     kind's own evaluation (edge noise σ 0.15, noise σ 0.15 or rotations of ±45°); cells
-    "median (lowest–highest fold)". None when nothing is stored.
+    "median (lowest–highest fold)", or the median alone where all folds agree to three decimals
+    (one fold). None when nothing is stored.
 
     >>> from lithm.analysis import demo_records, load_results
     >>> t = final_table(load_results(demo_records()), "noise", ["mnist"])
@@ -81,7 +99,7 @@ def final_table(frame: pd.DataFrame, experiment: str, datasets) -> pd.DataFrame 
         t = fold_table(frame, experiment, ds, epoch="final", metrics=metrics)
         for name in metrics:
             cell = [
-                f"{m:.3f} ({lo:.3f}–{hi:.3f})"
+                _cell(m, lo, hi)
                 for m, lo, hi in zip(t[name], t[f"{name}_min"], t[f"{name}_max"], strict=True)
             ]
             parts.append(t[["dataset", "level", "model"]].assign(metric=name, value=cell))
@@ -155,7 +173,12 @@ class Ordering:
         if self.after_translation is None:
             return f"{name}: no translated run is stored yet, so the ordering cannot be checked."
         if self.best_other is None:
-            return f"{name}: no noise, edge-noise or rotation run is stored yet{pending}."
+            kinds = _either(list(self.missing) or ["noise", "edge-noise", "rotation"])
+            return (
+                f"{name}: translated accuracy {self.after_translation:.3f} after "
+                f"{self.level * 100:g} % translation, but no {kinds} run at a non-zero level is "
+                "stored yet to compare it with, so the ordering cannot be checked."
+            )
         numbers = (
             f"translated accuracy {self.after_translation:.3f} after {self.level * 100:g} % "
             f"translation against {self.best_other:.3f} at best after any other augmentation "
@@ -170,8 +193,10 @@ class Ordering:
 def ordering(translation: pd.DataFrame, frames: dict, datasets, way: str = "final") -> list:
     """The paper's App. B ordering in our runs, one :class:`Ordering` per dataset and model.
 
-    The ordering: after training with the smallest translation level, translated accuracy exceeds
-    the best translated accuracy reached after noise, edge noise or rotation at any level.
+    The ordering: after training with the smallest translation level stored for that dataset and
+    model (the column of :func:`translation_after_each_kind` that is not NaN in its row),
+    translated accuracy exceeds the best translated accuracy reached after noise, edge noise or
+    rotation at any level.
 
     >>> from lithm.analysis import demo_records, load_results
     >>> frame = load_results(demo_records())
@@ -180,14 +205,17 @@ def ordering(translation: pd.DataFrame, frames: dict, datasets, way: str = "fina
     """
     out = []
     table = translation_after_each_kind(translation, frames, datasets, way)
-    moved = [c for c in table.columns if c.startswith("translation ")]
+    moved = sorted((float(c.split()[1]) / 100, c) for c in table.columns
+                   if c.startswith("translation "))  # fmt: skip
     for ds in [canonical_dataset(d) for d in datasets]:
         for model in ("cnn", "fcn"):
             rows = table[(table["dataset"] == _NAMES[ds]) & (table["model"] == model)]
             row = rows.iloc[0] if len(rows) else pd.Series(dtype=float)
             after, level = None, None
-            if moved and not np.isnan(row.get(moved[0], np.nan)):
-                after, level = float(row[moved[0]]), float(moved[0].split()[1]) / 100
+            stored = [(lv, c) for lv, c in moved if not np.isnan(row.get(c, np.nan))]
+            if stored:  # the smallest level stored for this row, as in the table
+                level, column = stored[0]
+                after = float(row[column])
             best, kind, missing = None, None, []
             for k, frame in frames.items():
                 value = row.get(f"best {k}", np.nan)
@@ -207,6 +235,15 @@ def _pooled(translation: pd.DataFrame, frames: dict) -> pd.DataFrame:
     0 % runs are shared by all of them)."""
     parts = [f for f in (translation, *frames.values()) if len(f)]
     return pd.concat(parts).drop_duplicates(["run_id", "epoch"]) if parts else translation
+
+
+def _either(words) -> str:
+    """Words joined for a sentence.
+
+    >>> _either(["edge-noise", "noise", "rotation"]), _either(["noise"])
+    ('edge-noise, noise or rotation', 'noise')
+    """
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
 def ordering_verdicts(translation: pd.DataFrame, frames: dict, datasets, way: str = "final"):
@@ -233,9 +270,14 @@ def ordering_verdicts(translation: pd.DataFrame, frames: dict, datasets, way: st
         paper = paper_value("translation", o.dataset, o.model, level, "translation") - paper_value(
             kind, o.dataset, o.model, float(other), "translation"
         )
+        why = (
+            "our best other augmentation"
+            if o.best_kind
+            else f"no {_either(list(frames) or list(KINDS))} run at a non-zero level stored yet"
+        )
         statement = (
             f"{_NAMES[o.dataset]} {o.model.upper()}: translated accuracy after {level * 100:g} % "
-            f"translation minus after {kind} {float(other):g} (our best other augmentation)"
+            f"translation minus after {kind} {float(other):g} ({why})"
         )
         out.append(compare(frame, o.dataset, "translation", a, b, paper=paper,
                            expect="greater", way=way, statement=statement))  # fmt: skip
@@ -342,3 +384,45 @@ def plot_augmentation_hypothesis(
     fig.suptitle("\n".join(lines), fontsize="medium")
     plt.close(fig)  # shown once by display(), see lithm.plots
     return fig
+
+
+def _label(value):
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):g}"
+    return _LABELS.get(value, value)
+
+
+def _relabel(index: pd.Index) -> pd.Index:
+    if isinstance(index, pd.MultiIndex):
+        tuples = [tuple(_label(v) for v in key) for key in index]
+        return pd.MultiIndex.from_tuples(tuples, names=index.names)
+    return pd.Index([_label(v) for v in index], name=index.name)
+
+
+def readable(table: pd.DataFrame, caption: str | None = None, precision: int = 3):
+    """A table of this chapter ready to read, as a pandas Styler.
+
+    Dataset, model and evaluation names as the reader knows them (MNIST, CNN, edge noise) in the
+    index, the column labels and the "dataset"/"model" columns; levels as plain numbers; numbers
+    to ``precision`` decimals and "–" where one is missing; rows of MNIST before CIFAR-10; a plain
+    row index hidden.
+
+    >>> t = pd.DataFrame({"dataset": ["cifar10"], "model": ["fcn"], "0 %": [0.61234],
+    ...                   "best noise": [np.nan]})
+    >>> html = readable(t).to_html()
+    >>> ["CIFAR-10" in html, "FCN" in html, "0.612" in html, "0.6123" in html, "–" in html]
+    [True, True, True, False, True]
+    """
+    shown = table.copy()
+    if "dataset" in shown.index.names:  # the paper's order (MNIST first), not the alphabet's
+        where = shown.index.get_level_values("dataset").map(lambda d: _ORDER.get(d, len(_ORDER)))
+        shown = shown.iloc[np.argsort(np.asarray(where), kind="stable")]
+    for column in ("dataset", "model"):
+        if column in shown.columns:
+            shown[column] = shown[column].map(_label)
+    shown.index = _relabel(shown.index)
+    shown.columns = _relabel(shown.columns)
+    styler = shown.style.format(precision=precision, na_rep="–")
+    if isinstance(table.index, pd.RangeIndex):
+        styler = styler.hide(axis="index")
+    return styler.set_caption(caption) if caption else styler

@@ -107,6 +107,41 @@ def projected_cost(profile: str = "book", results=None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: Reader's labels for the columns of :func:`pilot_table` and :func:`projected_cost`.
+LABELS = {
+    "dataset": "dataset", "model": "model", "level": "translation", "state": "state",
+    "epochs_run": "epochs run", "best_epoch": "best epoch", "cap": "epoch cap",
+    "best_val_acc": "best clean validation accuracy", "wall_s_per_epoch": "wall s / epoch",
+    "cpu_s_per_epoch": "CPU s / epoch", "runs": "runs in the grid",
+    "pilot_epochs": "pilot's mean epochs", "cpu_hours": "CPU-hours",
+}  # fmt: skip
+_NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10", "cnn": "CNN", "fcn": "FCN"}
+
+
+def readable(table: pd.DataFrame):
+    """A pilot or cost table ready to read (a pandas Styler): names in words, levels in percent,
+    accuracies to 4 decimals, seconds and hours to 1–2, no row numbers.
+
+    >>> html = readable(pd.DataFrame({"dataset": ["mnist"], "level": [0.3], "cpu_hours": [1.234]}))
+    >>> "MNIST" in html.to_html() and "30 %" in html.to_html() and "1.23" in html.to_html()
+    True
+    """
+    shown = table.copy()
+    for column in ("dataset", "model"):
+        if column in shown:
+            shown[column] = shown[column].map(lambda v: _NAMES.get(v, v))
+    if "level" in shown:
+        shown["level"] = shown["level"].map(lambda v: f"{float(v) * 100:g} %")
+    shown = shown.rename(columns=LABELS)
+    digits = {"best clean validation accuracy": 4, "wall s / epoch": 1, "CPU s / epoch": 1,
+              "pilot's mean epochs": 1, "CPU-hours": 2}  # fmt: skip
+    styler = shown.style.hide(axis="index")
+    for column, n in digits.items():
+        if column in shown:
+            styler = styler.format(f"{{:.{n}f}}", subset=[column], na_rep="–")
+    return styler
+
+
 def pilot_summary(profile: str = "book", results=None) -> str:
     """Sentences, computed from the store, saying what the pilot showed."""
     table = pilot_table(profile, results)

@@ -159,6 +159,9 @@ class Verdict:
         paper = "" if self.paper is None else f" (paper: {self.paper_text})"
         reason = f": {self.reason}" if self.reason else ""
         if self.ours is None:
+            stored = sum(1 for part in self.details if part.ours is not None)
+            if stored:  # a claim tested several ways, with some of its runs stored
+                return f"{statement}: not every run stored yet{paper}; {self.outcome}{reason}."
             return f"{statement}: no stored runs yet{paper}; {self.outcome}{reason}."
         if self.low is not None and self.high is not None:
             spread = f", 95 % interval {_fmt(self.low)} to {_fmt(self.high)}"
@@ -372,13 +375,29 @@ def _epoch_bootstrap(folds, side_a, side_b, resamples, seed):
 
 
 def _describe(dataset, metric, a, b) -> str:
+    """The compared runs in words: "<dataset> <a>" or "<dataset> <a> − <b>".
+
+    A side trained with another augmentation than translation names it with its level.
+
+    >>> _describe("mnist", "translation", {"model": "fcn", "level": 0.1}, None)
+    'MNIST FCN at 10% translation'
+    >>> _describe("mnist", "translation", {"model": "fcn", "augmentation": "edge-noise",
+    ...                                    "level": 0.1}, None)
+    'MNIST FCN after edge-noise 0.1, translation'
+    """
+
     def one(sel):
         parts = [_NAMES.get(sel.get("model"), sel.get("model", "?"))]
         if sel.get("init") == "conv":
             parts.append("(conv init)")
         level = sel.get("level", 0.0)
-        if level != "any":
-            levels = level if isinstance(level, (tuple, list)) else [level]
+        levels = level if isinstance(level, (tuple, list)) else [level]
+        aug = sel.get("augmentation", "translation")
+        augs = [str(x) for x in (aug if isinstance(aug, (tuple, list)) else [aug])]
+        if any(x not in ("translation", "none") for x in augs):  # say which kind, at which level
+            at = "" if level == "any" else " " + "/".join(f"{float(x):g}" for x in levels)
+            parts.append(f"after {'/'.join(augs)}{at},")
+        elif level != "any":
             parts.append("at " + "/".join(f"{float(x):.0%}" for x in levels))
         if sel.get("connection_mode", "none") not in ("none", None):
             parts.append(f"{sel['connection_mode']} mask {sel.get('connection_prob', 0):g}")
