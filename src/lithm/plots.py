@@ -131,7 +131,9 @@ def _new_figure(nrows: int, ncols: int, figsize, **kwargs):
 
 
 def _finish(fig: Figure, title: str, scale: str | None) -> Figure:
-    width = int(fig.get_figwidth() * 14)  # characters of a medium-size title per line, roughly
+    # characters of a medium-size title per line, roughly; short enough to leave room on the right
+    # for a legend placed outside the axes (loc="outside right upper")
+    width = int(fig.get_figwidth() * 10)
     lines = textwrap.wrap(title, width) + (textwrap.wrap(scale, width) if scale else [])
     fig.suptitle("\n".join(lines), fontsize="medium")
     # why: see the module docstring; an open pyplot figure would be shown twice in Jupyter.

@@ -246,6 +246,7 @@ def rebuilt_table(frame: pd.DataFrame, dataset: str, way: str = "final"):
     table.index.name = "translation"
     return (
         table.style.apply(embolden, axis=0)
+        .format(na_rep="–")  # the folds column of a level one model lacks
         .format("{:.4f}", subset=numbers, na_rep="–")
         .format("{:+.4f}", subset=deltas, na_rep="–")
         .set_caption(caption)
