@@ -235,6 +235,12 @@ def test_initial_distance_claim_needs_the_distances():
     v = claim_verdict(frame, "distance-untranslated-late", distances=load_distances(records))
     final = 0.1 - 0.001 * len(PLATEAU)
     assert v.ours == pytest.approx(final - 0.1) and v.outcome == "does not reproduce"
+    # a claim that names its epochs says where it read them, whatever `way` is asked for
+    assert "final epoch − epoch 0 per fold" in v.sentence()
+    start = claim_verdict(
+        frame, "distance-r1-epoch1", way="final", distances=load_distances(records)
+    )
+    assert "epoch 0 per fold" in start.sentence() and "final epoch" not in start.sentence()
 
 
 def test_sentence_states_both_numbers_and_the_outcome():

@@ -6,7 +6,9 @@ blocks become more alike. This module reads the final kernels that the store kee
 every unmasked FCN run, re-creates the initial kernels from the run's seed, and sets the paper's
 measure beside four controls (:data:`lithm.metrics.CONTROLS`): per-block normalised, cosine, the
 inner window only, and the prediction from the block sizes alone. :func:`describe_controls` turns
-the table into sentences that hold whichever way the numbers come out.
+the table into sentences that hold whichever way the numbers come out. :func:`fold_changes` reads
+the logged distance curves fold by fold, and :func:`unread_positions` finds the first-layer
+positions that the next layer never reads (their kernels get no gradient).
 
 >>> from lithm.store import ResultsStore
 >>> store = ResultsStore("/nonexistent")
@@ -36,14 +38,18 @@ __all__ = [
     "controls_table",
     "describe_controls",
     "describe_norms",
+    "describe_unread",
+    "fold_changes",
     "initial_check",
     "initial_kernels",
     "kernel_pair",
     "kernel_runs",
+    "legend_below",
     "norm_table",
     "plot_controls",
     "readings",
     "train_and_measure",
+    "unread_positions",
     "window",
 ]
 
@@ -64,6 +70,7 @@ WINDOW_MARGIN = 4
 #: initialisations the measure and its controls vary with a standard deviation of 0.1–0.3 % (MNIST,
 #: 20 seeds; the chapter prints the spread of the stored runs), so 1 % is at least three of them.
 NOISE_FLOOR = 0.01
+_NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
 
 
 def window(dataset: str, margin: int = WINDOW_MARGIN) -> tuple[int, int, int, int]:
@@ -76,6 +83,89 @@ def window(dataset: str, margin: int = WINDOW_MARGIN) -> tuple[int, int, int, in
     spec = arch.layers[0]
     grid = arch.feature_shapes()[0][-1]
     return inner_window(grid, spec.kernel, spec.stride, arch.input_shape[-1], margin)
+
+
+def _read_lines(size: int, kernel: int, stride: int) -> set[int]:
+    """Indices along one axis of a ``size``-long map that a 'valid' ``kernel``/``stride`` layer
+    reads: window ``o`` covers ``o·stride … o·stride + kernel − 1``."""
+    outputs = (size - kernel) // stride + 1
+    return {o * stride + t for o in range(max(outputs, 0)) for t in range(kernel)}
+
+
+def unread_positions(dataset: str, layer: int = 0) -> list[tuple[int, int]]:
+    """The positions ``(row, column)`` of feature layer ``layer``'s output map that no window of
+    the next feature layer reads ('valid' padding), from :data:`lithm.models.ARCHITECTURES`.
+
+    Their output never reaches the loss, so the kernels of ``layer`` at these positions get a zero
+    gradient whatever the images. The last feature layer feeds the dense head, which reads all.
+
+    >>> len(unread_positions("mnist")), len(unread_positions("cifar10"))
+    (0, 27)
+    >>> unread_positions("cifar10")[:2], unread_positions("cifar10")[-1]
+    ([(0, 13), (1, 13)], (13, 13))
+    """
+    arch = ARCHITECTURES[dataset]
+    if layer + 1 >= len(arch.layers):
+        return []
+    _, height, width = arch.feature_shapes()[layer]
+    nxt = arch.layers[layer + 1]
+    rows = _read_lines(height, nxt.kernel, nxt.stride)
+    cols = _read_lines(width, nxt.kernel, nxt.stride)
+    return [(i, j) for i in range(height) for j in range(width) if i not in rows or j not in cols]
+
+
+def _spans(indices) -> str:
+    """'13', '12 and 13' or '0–12' for sorted integer indices (consecutive runs joined by –)."""
+    indices = sorted(indices)
+    parts, start = [], None
+    for k, i in enumerate(indices):
+        start = i if start is None else start
+        if k + 1 == len(indices) or indices[k + 1] != i + 1:
+            parts.append(f"{start}" if start == i else f"{start}–{i}")
+            start = None
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+_ORDINALS = {0: "first", 1: "second", 2: "third"}
+
+
+def describe_unread(dataset: str, layer: int = 0) -> str:
+    """One sentence: which positions of layer ``layer``'s map the next layer reads and which not.
+
+    >>> describe_unread("cifar10")[:62]
+    'CIFAR-10: the second layer (5×5 windows, stride 2, no padding)'
+    """
+    arch = ARCHITECTURES[dataset]
+    name = _NAMES.get(dataset, dataset)
+    this = _ORDINALS.get(layer, f"layer {layer + 1}'s")
+    if layer + 1 >= len(arch.layers):
+        return f"{name}: the {this} layer feeds the dense head, which reads every position."
+    _, height, width = arch.feature_shapes()[layer]
+    nxt = arch.layers[layer + 1]
+    rows = _read_lines(height, nxt.kernel, nxt.stride)
+    cols = _read_lines(width, nxt.kernel, nxt.stride)
+    unread = unread_positions(dataset, layer)
+    which = _ORDINALS.get(layer + 1, f"layer {layer + 2}")
+    lines = (f"rows and columns {_spans(rows)}" if rows == cols
+             else f"rows {_spans(rows)} and columns {_spans(cols)}")  # fmt: skip
+    head = (
+        f"{name}: the {which} layer ({nxt.kernel}×{nxt.kernel} windows, stride {nxt.stride}, no "
+        f"padding) reads {lines} of the {this} layer's {height}×{width} map"
+    )
+    if not unread:
+        return f"{head}, every position: none is cut off from the gradient by the architecture."
+    skipped_rows = sorted(set(range(height)) - rows)
+    skipped_cols = sorted(set(range(width)) - cols)
+    never = " or ".join(
+        f"{word} {_spans(lines)}"
+        for word, lines in (("row" if len(skipped_rows) == 1 else "rows", skipped_rows),
+                            ("column" if len(skipped_cols) == 1 else "columns", skipped_cols))
+        if lines
+    )  # fmt: skip
+    return (
+        f"{head}, never {never}: those {len(unread)} of its {height * width} positions never "
+        "reach the loss, so their kernels get no gradient in any run."
+    )
 
 
 def initial_kernels(config: RunConfig) -> np.ndarray:
@@ -195,8 +285,9 @@ def controls_table(store, datasets=None, radii=(1, 4), cache: dict | None = None
 
 def norm_table(store, datasets=None, cache: dict | None = None) -> pd.DataFrame:
     """Per run with stored kernels: mean block norm inside and outside the inner window, before
-    and after training, and how many positions did not move (relative change below 1e-3, the
-    float16 rounding of the stored kernels)."""
+    and after training, how many positions did not move (relative change below 1e-3, the float16
+    rounding of the stored kernels), and how many of those the next layer never reads
+    (:func:`unread_positions`)."""
     rows = []
     for config in kernel_runs(store, datasets):
         pair = kernel_pair(store, config, cache)
@@ -212,10 +303,97 @@ def norm_table(store, datasets=None, cache: dict | None = None) -> pd.DataFrame:
         before = pair["before"].reshape(*pair["before"].shape[:2], -1)
         after = pair["after"].reshape(*pair["after"].shape[:2], -1)
         moved = np.linalg.norm(after - before, axis=-1) / np.linalg.norm(before, axis=-1)
-        row["positions unchanged"] = int((moved < 1e-3).sum())
+        still = moved < 1e-3
+        row["positions unchanged"] = int(still.sum())
+        row["unchanged, never read"] = int(
+            sum(bool(still[i, j]) for i, j in unread_positions(config.dataset))
+        )
         row["positions"] = int(moved.size)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def fold_changes(distances: pd.DataFrame, experiment: str, dataset: str,
+                 metric: str = "euclidean") -> pd.DataFrame:  # fmt: skip
+    """The FCN's first-layer distance before training and at the end, fold by fold, per level.
+
+    ``distances`` is :func:`lithm.analysis.load_distances` output. For each (level, radius): the
+    mean over folds of epoch 0 (the initial weights) and of each fold's *own* last epoch, the mean
+    per-fold change (last − epoch 0, absolute and in %), the last epochs, the number of folds, and
+    ``vs 0 %``: the mean over the folds shared with the untranslated run of (last − its last), NaN
+    at level 0 or without a shared fold. Folds that stopped at different epochs are never mixed.
+
+    >>> from lithm.analysis import demo_records, load_distances
+    >>> t = fold_changes(load_distances(demo_records()), "translation", "mnist")
+    >>> list(t.columns[:4]), sorted(t["folds"].unique().tolist())
+    (['level', 'radius', 'epoch 0', 'last'], [2])
+    """
+    from lithm.analysis import check_scale, runs_of
+
+    columns = ["level", "radius", "epoch 0", "last", "change", "change %", "last epochs", "folds",
+               "vs 0 %"]  # fmt: skip
+    if distances is None or distances.empty:
+        return pd.DataFrame(columns=columns)
+    sub = runs_of(distances, experiment)
+    sub = sub[(sub["dataset"] == dataset) & (sub["model"] == "fcn") & (sub["metric"] == metric)]
+    if sub.empty:
+        return pd.DataFrame(columns=columns)
+    check_scale(sub, f"the {experiment} runs")
+    per_fold = []
+    for (level, radius, fold), g in sub.groupby(["level", "radius", "fold"]):
+        g = g.sort_values("epoch")
+        first, last = g.iloc[0], g.iloc[-1]
+        if int(first["epoch"]) != 0:
+            continue  # no value before training: no change to compute
+        per_fold.append({"level": round(float(level), 6), "radius": int(radius), "fold": int(fold),
+                         "first": float(first["value"]), "last": float(last["value"]),
+                         "epoch": int(last["epoch"])})  # fmt: skip
+    folds = pd.DataFrame(per_fold)
+    if folds.empty:
+        return pd.DataFrame(columns=columns)
+    folds["change"] = folds["last"] - folds["first"]
+    folds["change %"] = 100 * (folds["last"] / folds["first"] - 1)
+    zero = folds[folds["level"] == 0].set_index(["radius", "fold"])["last"]
+    rows = []
+    for (level, radius), g in folds.groupby(["level", "radius"]):
+        paired = [row["last"] - zero[(radius, row["fold"])] for _, row in g.iterrows()
+                  if (radius, row["fold"]) in zero.index]  # fmt: skip
+        rows.append({
+            "level": level, "radius": radius, "epoch 0": g["first"].mean(),
+            "last": g["last"].mean(), "change": g["change"].mean(),
+            "change %": g["change %"].mean(), "last epochs": _range(g["epoch"]),
+            "folds": len(g),
+            "vs 0 %": math.nan if level == 0 or not paired else float(np.mean(paired)),
+        })  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
+def legend_below(fig):
+    """Move a figure's legends (figure- or axes-level) into one figure legend under the axes, so
+    that no legend overlaps the title; returns ``fig``.
+
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(layout="constrained")
+    >>> _ = ax.plot([0, 1], label="a"); _ = fig.legend(loc="outside right upper", title="t")
+    >>> legend_below(fig) is fig, fig.legends[0].get_title().get_text(), fig.legends[0]._loc
+    (True, 't', 8)
+    >>> plt.close(fig)
+    """
+    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
+    if not legends:
+        return fig
+    handles, labels, title = [], [], ""
+    for legend in legends:
+        title = title or legend.get_title().get_text()
+        for handle, text in zip(legend.legend_handles, legend.get_texts(), strict=True):
+            if text.get_text() not in labels:
+                handles.append(handle)
+                labels.append(text.get_text())
+        legend.remove()
+    fig.legends.clear()
+    fig.legend(handles, labels, title=title or None, loc="outside lower center",
+               ncols=min(len(labels), 8))  # fmt: skip
+    return fig
 
 
 _STYLES = {"dist": ("-", "o"), "block": ("-", "s"), "cos": ("--", "^"), "inner": (":", "D"),
@@ -243,7 +421,7 @@ def plot_controls(table: pd.DataFrame, radius: int = 1, init: str = "keras", tit
     shown = list(dict.fromkeys(sub["dataset"]))
     fig, axes = plt.subplots(1, len(shown), figsize=(5.4 * len(shown) + 1.8, 3.8), squeeze=False,
                              layout="constrained", sharey=True)  # fmt: skip
-    names = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
+    names = _NAMES
     for ax, ds in zip(axes[0], shown, strict=True):
         part = sub[sub["dataset"] == ds]
         for i, control in enumerate(CONTROLS):
@@ -280,23 +458,52 @@ def _verb(change: float) -> str:
     return f"{'falls' if change < 0 else 'rises'} by {abs(change):.1f} %"
 
 
-def _direction(c) -> str:
-    """What the per-block distance says about one run's change, in one clause."""
+def _levels_text(levels) -> str:
+    """'30 %', '50 and 90 %' or '10, 20 and 30 %'."""
+    words = [f"{100 * lv:g}" for lv in levels]
+    joined = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return f"{joined} %"
+
+
+def _direction(c, gap: float | None = None) -> str:
+    """What the per-block distance says about one run, in one sentence: its change from the start
+    and, for a translated run (``gap``: its final per-block distance relative to the untranslated
+    run's, in %), whether it ends more alike than the untranslated run."""
     floor = 100 * NOISE_FLOOR
     if c["block"] <= -floor:
-        return "By direction, the kernels became more alike."
-    if c["block"] >= floor:
-        return "By direction, the kernels became less alike."
-    if abs(c["dist"]) >= floor:
-        return "By direction they did not change: the measure moved with the block sizes."
-    return f"Neither the measure nor the per-block distance moved by more than {floor:g} %."
+        start = "By direction, the kernels became more alike than they started"
+    elif c["block"] >= floor:
+        start = "By direction, the kernels became less alike than they started"
+    elif abs(c["dist"]) >= floor:
+        start = "By direction they did not change: the measure moved with the block sizes"
+    else:
+        start = f"Neither the measure nor the per-block distance moved by more than {floor:g} %"
+    if gap is None or math.isnan(gap):
+        return f"{start}."
+    if gap <= -floor:
+        end = "they end more alike than in the untranslated run"
+    elif gap >= floor:
+        end = "they end less alike than in the untranslated run"
+    else:
+        end = (
+            f"they end within {floor:g} % of the untranslated run, no more alike than without "
+            "translation"
+        )
+    return f"{start}; by the per-block distance {end} ({_pct(gap)})."
+
+
+def _range(values) -> str:
+    """'3' when all values are 3, else 'low–high'."""
+    low, high = int(min(values)), int(max(values))
+    return f"{low}" if low == high else f"{low}–{high}"
 
 
 def describe_norms(norms: pd.DataFrame) -> list[str]:
     """Sentences, per dataset, on how the first-layer block norms changed in training (§5.4).
 
-    From :func:`norm_table`: how many positions did not move, and how much the mean block norm
-    grew inside and outside the inner window, over the stored runs.
+    From :func:`norm_table`: how many positions did not move (and, when the table has the column
+    "unchanged, never read", how many of them the next layer never reads), and how much the mean
+    block norm grew inside and outside the inner window, over the stored runs.
 
     >>> table = pd.DataFrame({"dataset": ["mnist"], "positions unchanged": [0], "positions": [169],
     ...     "inner norm, before": [0.3], "inner norm, after": [1.2],
@@ -306,16 +513,25 @@ def describe_norms(norms: pd.DataFrame) -> list[str]:
     """
     out = []
     for ds, g in norms.groupby("dataset", sort=False):
-        name = {"mnist": "MNIST", "cifar10": "CIFAR-10"}.get(ds, ds)
+        name = _NAMES.get(ds, ds)
         unchanged = g["positions unchanged"]
-        kept = f"{unchanged.min()}" if unchanged.min() == unchanged.max() else (
-            f"{unchanged.min()}–{unchanged.max()}")  # fmt: skip
+        kept = _range(unchanged)
+        cause = ""
+        if "unchanged, never read" in g and unchanged.max() > 0:
+            never = g["unchanged, never read"]
+            if never.max() == 0:
+                cause = ", none of them a position that the next layer never reads"
+            elif (never == unchanged).all():
+                cause = ", every one of them a position that the next layer never reads"
+            else:
+                cause = f", {_range(never)} of them positions that the next layer never reads"
         inner = g["inner norm, after"] / g["inner norm, before"]
         outer = g["outer norm, after"] / g["outer norm, before"]
         more = int((outer > inner).sum())
         out.append(
             f"{name} ({len(g)} run{'s' if len(g) != 1 else ''}): {kept} of "
-            f"{int(g['positions'].iloc[0])} positions per run kept their initial kernels; the mean "
+            f"{int(g['positions'].iloc[0])} positions per run kept their initial kernels{cause}; "
+            "the mean "
             f"block norm grew {inner.min():.1f}–{inner.max():.1f}× inside the inner window and "
             f"{outer.min():.1f}–{outer.max():.1f}× outside it, more outside than inside in {more} "
             f"of {len(g)} run{'s' if len(g) != 1 else ''}."
@@ -323,42 +539,61 @@ def describe_norms(norms: pd.DataFrame) -> list[str]:
     return out
 
 
+def _wide(table: pd.DataFrame, radius: int, init: str):
+    """Per dataset: the pivoted before/after/change table of the untranslated and translation
+    runs at ``radius`` and ``init`` (levels as index, controls as columns)."""
+    sub = table[(table["radius"] == radius) & (table["init"] == init)]
+    sub = sub[sub["augmentation"].isin(["none", "translation"])]
+    order = [*(ds for ds in _NAMES if ds in set(sub["dataset"])),
+             *(ds for ds in dict.fromkeys(sub["dataset"]) if ds not in _NAMES)]  # fmt: skip
+    for ds in order:
+        part = sub[sub["dataset"] == ds]
+        yield ds, part.pivot_table(index="level", columns="control", values=["after", "change %"])
+
+
+def _gap(wide: pd.DataFrame, level: float, control: str) -> float:
+    """Final value of ``control`` at ``level`` relative to the untranslated run's, in %."""
+    if 0.0 not in wide.index:
+        return math.nan
+    after = wide["after"]
+    return 100 * (after.loc[level, control] / after.loc[0.0, control] - 1)
+
+
 def describe_controls(table: pd.DataFrame, radius: int = 1, init: str = "keras") -> list[str]:
     """Computed sentences: what the paper's measure and the controls say, per dataset.
 
-    For the untranslated run and the highest translation level, the change of each measure;
-    then, across translation levels, how many translated runs end below the untranslated one
-    by the paper's measure and by the per-block distance; last, which reading the numbers fit:
+    For the untranslated run and the highest translation level, the change of each measure (and,
+    for the translated run, whether it ends more alike than the untranslated run); then, across
+    translation levels, how many translated runs end below the untranslated one by the paper's
+    measure and by the per-block distance; last, which reading the numbers fit at each level:
     kernels alike in direction (the paper's), or uneven block sizes (the confound).
+
+    >>> describe_controls(pd.DataFrame(columns=_COLUMNS))[0][:34]
+    'No stored first-layer kernels yet:'
     """
     if table.empty:
         return ["No stored first-layer kernels yet: the controls need finished fold-0 FCN runs."]
-    names = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
     out = []
-    sub = table[(table["radius"] == radius) & (table["init"] == init)]
-    sub = sub[sub["augmentation"].isin(["none", "translation"])]
-    for ds, part in sub.groupby("dataset", sort=False):
-        wide = part.pivot_table(index="level", columns="control", values=["after", "change %"])
+    for ds, wide in _wide(table, radius, init):
         levels = sorted(wide.index)
-        name = names.get(ds, ds)
+        name = _NAMES.get(ds, ds)
         for level in sorted({levels[0], levels[-1]}):
             c = wide["change %"].loc[level]
+            gap = _gap(wide, level, "block") if level > 0 else None
             out.append(
                 f"{name}, {_level(level)} translation, radius {radius}: the paper's measure "
                 f"{_verb(c['dist'])}; the per-block normalised distance {_verb(c['block'])} and "
                 f"the cosine distance {_verb(c['cos'])}; the inner window alone "
                 f"{_verb(c['inner']) if not math.isnan(c['inner']) else 'is undefined'}; the "
                 f"block sizes alone predict a change of {_pct(c['norm_only'])}. "
-                f"{_direction(c)}"
+                f"{_direction(c, gap)}"
             )
         if 0.0 not in levels or len(levels) < 2:
             out.append(f"{name}: the untranslated run and a translated one are both needed to "
                        "compare levels; not stored yet.")  # fmt: skip
             continue
-        zero = wide["after"].loc[0.0]
         translated = [lv for lv in levels if lv > 0]
-        cut = {k: zero[k] * (1 - NOISE_FLOOR) for k in zero.index}
-        below = {k: sum(wide["after"].loc[lv, k] < cut[k] for lv in translated)
+        below = {k: sum(_gap(wide, lv, k) < -100 * NOISE_FLOOR for lv in translated)
                  for k in ("dist", "block", "cos")}  # fmt: skip
         out.append(
             f"{name}: translated runs that end more than {100 * NOISE_FLOOR:g} % below the "
@@ -366,55 +601,86 @@ def describe_controls(table: pd.DataFrame, radius: int = 1, init: str = "keras")
             f"{below['dist']} of {len(translated)} by the paper's measure, {below['block']} by "
             f"the per-block distance, {below['cos']} by the cosine distance."
         )
-        out.append(f"{name}: {_reading(wide, translated)}")
+        out.append(f"{name}: {_reading(wide, translated, radius)}")
     return out
 
 
 def readings(table: pd.DataFrame, radius: int = 1, init: str = "keras") -> dict[str, str]:
     """Per dataset, the one sentence of :func:`describe_controls` that names the reading the
-    numbers fit (datasets without both an untranslated and a translated run are left out)."""
+    numbers fit, over every stored translation level at ``radius`` (datasets without both an
+    untranslated and a translated run are left out).
+
+    >>> readings(pd.DataFrame(columns=_COLUMNS))
+    {}
+    """
     out = {}
-    sub = table[(table["radius"] == radius) & (table["init"] == init)]
-    sub = sub[sub["augmentation"].isin(["none", "translation"])]
-    for ds, part in sub.groupby("dataset", sort=False):
-        wide = part.pivot_table(index="level", columns="control", values=["after", "change %"])
+    for ds, wide in _wide(table, radius, init):
         translated = [lv for lv in sorted(wide.index) if lv > 0]
         if 0.0 in wide.index and translated:
-            out[ds] = _reading(wide, translated)
+            out[ds] = _reading(wide, translated, radius)
     return out
 
 
-def _reading(wide: pd.DataFrame, translated: list[float]) -> str:
-    """Which reading the numbers fit, from the highest translation level against 0 %."""
-    top = translated[-1]
-    change = wide["change %"]
-    after = wide["after"]
-    direction_gap = 100 * (after.loc[top, "block"] / after.loc[0.0, "block"] - 1)
-    global_gap = 100 * (after.loc[top, "dist"] / after.loc[0.0, "dist"] - 1)
-    sizes = change.loc[top, "norm_only"]
-    alike = direction_gap < -100 * NOISE_FLOOR
-    separated = global_gap < -100 * NOISE_FLOOR
+def _reading(wide: pd.DataFrame, translated: list[float], radius: int = 1) -> str:
+    """Which reading the numbers fit, level by level: every translated level against 0 %.
+
+    A level where the per-block distance ends more than :data:`NOISE_FLOOR` below the untranslated
+    run reads "more alike in direction"; one where only the paper's measure does reads "uneven
+    block sizes"; the rest "neither".
+    """
+    floor = 100 * NOISE_FLOOR
+    dist = {lv: _gap(wide, lv, "dist") for lv in translated}
+    block = {lv: _gap(wide, lv, "block") for lv in translated}
+    alike = [lv for lv in translated if block[lv] <= -floor]
+    sizes = [lv for lv in translated if block[lv] > -floor and dist[lv] <= -floor]
+    neither = [lv for lv in translated if lv not in alike and lv not in sizes]
+    separated = [lv for lv in translated if dist[lv] <= -floor]
+    n = len(translated)
+    of = f"of {n} translated level{'s' if n != 1 else ''}"
+
+    def where(levels, gaps):
+        low, high = min(gaps.values()), max(gaps.values())
+        if len(gaps) == 1:
+            gap = f"gap {_pct(low)}"
+        else:
+            lowest = min(gaps, key=gaps.get)
+            gap = f"gaps from {_pct(low)} to {_pct(high)}, lowest at {_level(lowest)}"
+        named = f"{_levels_text(levels)}; " if levels else ""
+        return f"{len(levels)} {of} ({named}{gap})"
+
     facts = (
-        f"at {_level(top)} translation the paper's measure ends {global_gap:+.1f} % from the "
-        f"untranslated run and the per-block distance {direction_gap:+.1f} %, while the block "
-        f"sizes alone predict a change of {sizes:+.1f} % from the start"
+        f"Against the untranslated run (radius {radius}, fold 0, final kernels), the paper's "
+        f"measure ends more than {floor:g} % lower at {where(separated, dist)}; the per-block "
+        f"distance, which ignores block sizes, at {where(alike, block)}."
     )
-    if alike:
-        return (
-            f"{facts[0].upper()}{facts[1:]}. The per-block distance, which ignores block sizes, "
-            "is lower after translation than without it: the kernels became more alike in "
-            "direction, the reading the paper gives."
+    trend = ""
+    # why the floor: a highest level within 1 % of the lowest gap is not "less alike" there
+    if alike and n > 1 and block[translated[-1]] > min(block.values()) + floor:
+        trend = (
+            f" The per-block distance is lowest at {_level(min(block, key=block.get))}, not at the "
+            f"highest level ({_level(translated[-1])}), whereas in the paper's reading sharing "
+            "grows with translation."
         )
-    if separated:
-        return (
-            f"{facts[0].upper()}{facts[1:]}. Only the paper's measure separates translation "
-            "from no translation; the per-block distance does not: the separation comes from "
-            "uneven block sizes, not from kernels becoming alike."
-        )
-    return (
-        f"{facts[0].upper()}{facts[1:]}. Neither the paper's measure nor the per-block distance "
-        "is lower after translation than without it: these runs show no emerging sharing."
-    )
+    if len(alike) == n:
+        return (f"{facts} At every stored level the kernels became more alike in direction than "
+                f"without translation, the reading the paper gives.{trend}")  # fmt: skip
+    if not alike and not sizes:
+        return (f"{facts} Neither the paper's measure nor the per-block distance is lower after "
+                "translation than without it: these runs show no emerging sharing.")  # fmt: skip
+    if not alike:
+        return (f"{facts} Only the paper's measure separates translation from no translation; the "
+                "per-block distance does not at any stored level: the separation comes from "
+                "uneven block sizes, not from kernels becoming alike.")  # fmt: skip
+    parts = [f"At {_levels_text(alike)} the kernels became more alike in direction than without "
+             "translation, the reading the paper gives."]  # fmt: skip
+    if sizes:
+        parts.append(f"At {_levels_text(sizes)} only the paper's measure separates translation "
+                     "from no translation: there the separation comes from uneven block sizes, "
+                     "not from kernels becoming alike.")  # fmt: skip
+    if neither:
+        parts.append(f"At {_levels_text(neither)} neither measure ends more than {floor:g} % "
+                     "below the untranslated run.")  # fmt: skip
+    return " ".join([facts, *parts]) + trend
 
 
 @dataclass

@@ -532,6 +532,14 @@ def compare(
         ours = float(diffs.mean())
     n = len(folds)
     picked = _WAY_WORDS[way]
+    if any(sel is not None and "epoch" in sel for sel in (a, b)):
+        # a selection that names its epoch is read there, whatever ``way`` says
+        def read_at(sel):
+            epoch = sel.get("epoch", way)
+            return {"final": "final epoch", "best": "best epoch"}.get(epoch, f"epoch {epoch}")
+
+        sides = [read_at(sel) for sel in (a, b) if sel is not None]
+        picked = f"{' − '.join(dict.fromkeys(sides))} per fold"
     if n >= MIN_FOLDS:
         low, high = _fold_bootstrap(diffs, resamples, seed)
         shift = ours - float(diffs.mean())
