@@ -92,7 +92,6 @@ import torch
 from IPython.display import display
 
 from lithm.analysis import comparison_table, runs_of, scale_label
-from lithm.translation import pretty
 from lithm.augment import quadrant_swap
 from lithm.chapter import ParameterError, check_parameters, ensure_results, profile_note
 from lithm.classroom import CLASS_SCALES, default_scale, plot_in_class, train_in_class
@@ -115,6 +114,7 @@ from lithm.quadrants import (
 from lithm.selfcheck import confirm
 from lithm.sentences import say
 from lithm.store import ResultsStore
+from lithm.translation import pretty
 from lithm.verdicts import claim_verdict
 
 params = check_parameters(
