@@ -244,8 +244,8 @@ swap_gallery()
 # Below, the
 # paper's words, the authors' data and our runs are side by side. Ours are given twice: as the
 # mean over all epochs and folds (like the authors' data) and as the median over folds of the
-# final epoch. Our runs are at a reduced, CPU scale (fewer folds, training until the validation
-# accuracy stops improving; the scale line says how far). The paper's numbers exist only for
+# final epoch. Our runs are at a reduced, CPU scale (fewer folds, early stopping with a shorter
+# patience and a lower epoch cap; the scale line says how far). The paper's numbers exist only for
 # MNIST at 0 % translation.
 
 # %%

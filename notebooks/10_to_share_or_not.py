@@ -760,7 +760,8 @@ confirm(answer, int((verdicts["outcome"] != "cannot tell").sum()),
 # deficit in short runs is its small start, not the missing weight sharing; if the two FCNs are
 # within the run's yardstick, the initialisation is not what holds the FCN back at this scale.
 # One split at class scale is one sample: the stored `init` runs (finding 2 above) pair folds and
-# train to a plateau, so they are the better evidence; a disagreement between them and your run
+# train until early stopping ends them (the appendix *Reproducibility* counts which runs finished
+# learning), so once stored they are the better evidence; a disagreement between them and your run
 # says that the class scale is too small to decide.
 # ```
 
