@@ -420,8 +420,10 @@ for experiment in EXPERIMENTS:
             {
                 "experiment": experiment,
                 "dataset": NAMES[ds],
-                "paper: 0.00 row = Table 1/2 rounded": same_paper,
-                "ours: 0 row = translation 0 % row": same_ours if not ours.empty else "no runs",
+                "paper: 0.00 row = Table 1/2 rounded": "yes" if same_paper else "no",
+                "ours: 0 row = translation 0 % row": (
+                    "no runs" if ours.empty else "yes" if same_ours else "no"
+                ),
             }
         )
 pd.DataFrame(rows).style.hide(axis="index")
