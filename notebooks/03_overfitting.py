@@ -150,7 +150,7 @@ print("Runs shown:", frame["run_id"].nunique(), "|", SCALE_TEXT)
 # One figure per dataset, laid out as the paper's: FCN left, CNN right; top row the training
 # accuracy on the augmented batches, middle row the clean validation accuracy, bottom row the
 # accuracy on the held-out fold shifted by up to 25 %. Lines are the mean over folds, the band the
-# lowest to the highest fold. The paper's curves run for up to 250 (MNIST) or 500 (CIFAR-10)
+# lowest to the highest fold; a line turns dotted where some folds have already stopped. The paper's curves run for up to 250 (MNIST) or 500 (CIFAR-10)
 # epochs and stop 50 or 100 epochs after their best one; ours stop 8 epochs after their best
 # epoch (the profile's patience), so a decline has little time to show; the table below gives
 # its size.

@@ -229,7 +229,8 @@ plot_level_summary(summary) if len(summary) else print("No runs stored yet.")
 # ### Translation accuracy over the epochs (optional)
 #
 # The paper's Figs. 3e–f and 4e–f show the translation accuracy over the epochs. Here they are
-# from our runs (mean over folds, band from the lowest to the highest fold).
+# from our runs (mean over folds, band from the lowest to the highest fold; dotted where some
+# folds have already stopped).
 
 
 # %%

@@ -311,7 +311,8 @@ baseline.set_index("dataset").round(4)
 # initial weights. The authors log the distance *before* each epoch, so their epoch 1 is our
 # epoch 0 ([protocol §6](protocol-distance)). We draw both datasets; the paper shows MNIST only.
 # The band spans the lowest
-# and highest fold.
+# and highest fold; a line turns dotted where some folds have already stopped (its mean is then
+# that of the longer folds only).
 
 # %%
 frame = ensure_results(

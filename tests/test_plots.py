@@ -130,3 +130,24 @@ def test_level_colors_are_distinct_and_ordered():
     colors = level_colors([0.9, 0.0, 0.5])
     assert list(colors) == [0.0, 0.5, 0.9]
     assert len({tuple(c) for c in colors.values()}) == 3
+
+
+def test_band_marks_the_epochs_after_the_first_fold_stopped():
+    import pandas as pd
+
+    from lithm.plots import _band
+
+    # fold 0 stops after epoch 3, fold 1 runs to epoch 5: epochs 4-5 hold one fold only
+    data = pd.DataFrame({"epoch": range(1, 6), "mean": [0.5, 0.6, 0.7, 0.9, 0.9],
+                         "min": [0.4, 0.5, 0.6, 0.9, 0.9], "max": [0.6, 0.7, 0.8, 0.9, 0.9],
+                         "n": [2, 2, 2, 1, 1]})  # fmt: skip
+    fig, ax = plt.subplots()
+    handle = _band(ax, data, "k", label="run")
+    dotted = [line for line in ax.lines if line.get_linestyle() == ":"]
+    assert handle.get_linestyle() == "-" and list(handle.get_xdata()) == [1, 2, 3]
+    assert len(dotted) == 1 and list(dotted[0].get_xdata()) == [3, 4, 5]
+    fig2, ax2 = plt.subplots()
+    _band(ax2, data.assign(n=2), "k")  # every fold to the end: one solid line, no dotted tail
+    assert [line.get_linestyle() for line in ax2.lines] == ["-"]
+    plt.close(fig)
+    plt.close(fig2)

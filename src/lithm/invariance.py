@@ -42,7 +42,7 @@ from lithm.experiments import expand
 from lithm.models import ARCHITECTURES
 from lithm.paper import paper_value
 from lithm.paths import results_dir
-from lithm.plots import MODEL_COLORS, level_colors
+from lithm.plots import MODEL_COLORS, _band, level_colors
 from lithm.probes import SHIFT_FRACTIONS
 from lithm.store import ResultsStore
 from lithm.translation import NAMES
@@ -177,14 +177,7 @@ def plot_translation_epochs(frame: pd.DataFrame, datasets):
         for col, model in enumerate(("fcn", "cnn")):
             ax = axes[row, col]
             for level, part in data[data["model"] == model].groupby("level"):
-                part = part.sort_values("epoch")
-                marker = "o" if len(part) == 1 else None
-                (handles[(ds, level)],) = ax.plot(
-                    part["epoch"], part["mean"], color=colors[level], marker=marker
-                )
-                ax.fill_between(
-                    part["epoch"], part["min"], part["max"], color=colors[level], alpha=0.18, lw=0
-                )
+                handles[(ds, level)] = _band(ax, part, colors[level])
             ax.axhline(CHANCE, color="0.4", linestyle=":", linewidth=1)
             ax.set_ylim(0, 1.02)
             ax.set_title(f"{NAMES[ds]}, {NAMES[model]}", fontsize="medium")

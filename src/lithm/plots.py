@@ -142,12 +142,22 @@ def _finish(fig: Figure, title: str, scale: str | None) -> Figure:
 
 
 def _band(ax, data: pd.DataFrame, color, label=None, x="epoch", **line):
-    """Mean line and a min–max band over folds."""
+    """Mean line and a min–max band over folds; dotted, without a band, where some folds have
+    already stopped (the mean of fewer folds would otherwise show as a step)."""
     data = data.sort_values(x)
     if len(data) == 1:  # a single epoch is a point, invisible as a line
         line.setdefault("marker", "o")
-    (handle,) = ax.plot(data[x], data["mean"], color=color, label=label, **line)
-    ax.fill_between(data[x], data["min"], data["max"], color=color, alpha=0.18, linewidth=0)
+    full = data
+    if "n" in data and data["n"].nunique() > 1:
+        # why: early stopping ends folds at different epochs; past the first stop the "mean" is
+        # that of the longer folds only, which can jump. Draw it, but marked as partial.
+        complete = data["n"] == data["n"].max()
+        last = data.loc[complete, x].max()
+        full, tail = data[data[x] <= last], data[data[x] >= last]
+        style = {k: v for k, v in line.items() if k not in ("linestyle", "ls")}
+        ax.plot(tail[x], tail["mean"], color=color, linestyle=":", linewidth=1, **style)
+    (handle,) = ax.plot(full[x], full["mean"], color=color, label=label, **line)
+    ax.fill_between(full[x], full["min"], full["max"], color=color, alpha=0.18, linewidth=0)
     return handle
 
 
