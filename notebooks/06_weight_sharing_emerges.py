@@ -99,12 +99,13 @@ from lithm.analysis import load_distances, runs_of, scale_label
 from lithm.chapter import ParameterError, check_parameters, ensure_results, profile_note
 from lithm.classroom import CLASS_SCALES, default_scale
 from lithm.experiments import expand
+from lithm.geometry import describe_unread, unread_positions
 from lithm.layers import FreeConv2d
 from lithm.metrics import filter_distance, pair_count, ring_offsets
 from lithm.models import ARCHITECTURES, build_model
 from lithm.paper import claim
 from lithm.paths import results_dir
-from lithm.plots import OKABE_ITO, plot_filter_distance
+from lithm.plots import OKABE_ITO, legend_below, plot_filter_distance
 from lithm.selfcheck import confirm
 from lithm.sentences import say
 from lithm.sharing import (
@@ -112,17 +113,14 @@ from lithm.sharing import (
     controls_table,
     describe_controls,
     describe_norms,
-    describe_unread,
     fold_changes,
     initial_check,
     kernel_pair,
     kernel_runs,
-    legend_below,
     norm_table,
     plot_controls,
     readings,
     train_and_measure,
-    unread_positions,
 )
 from lithm.store import ResultsStore
 from lithm.translation import NAMES, pretty
@@ -586,7 +584,7 @@ ratio_figure()
 #   last rows or columns. The outputs there never reach the loss, so the kernels at those
 #   positions get no gradient at all, whatever the images.
 #
-# The first lines below compute, from the layer geometry (`lithm.sharing.unread_positions`), which
+# The first lines below compute, from the layer geometry (`lithm.geometry.unread_positions`), which
 # positions the second layer never reads. The table then measures on the stored kernels, and the
 # sentences under it summarise it: the mean block norm inside the inner window (positions whose
 # 3×3 or 5×5 receptive field lies 4 pixels or more inside the image) and outside it, before and

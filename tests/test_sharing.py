@@ -192,8 +192,8 @@ def test_unread_positions_match_zero_gradients_of_a_tiny_model(monkeypatch, data
     """Each dataset's layer geometry with 2 filters per layer, checked by gradients."""
     from dataclasses import replace
 
+    from lithm.geometry import unread_positions
     from lithm.models import ARCHITECTURES, LayerSpec
-    from lithm.sharing import unread_positions
 
     arch = ARCHITECTURES[dataset]
     small = replace(arch, layers=tuple(LayerSpec(s.kernel, 2, s.stride) for s in arch.layers))
@@ -210,8 +210,8 @@ def test_unread_positions_match_zero_gradients_of_a_tiny_model(monkeypatch, data
 def test_unread_positions_other_geometries(monkeypatch, shape, layers):
     from dataclasses import replace
 
+    from lithm.geometry import unread_positions
     from lithm.models import ARCHITECTURES, LayerSpec
-    from lithm.sharing import unread_positions
 
     small = replace(ARCHITECTURES["mnist"], input_shape=shape,
                     layers=tuple(LayerSpec(k, 2, s) for k, s in layers))  # fmt: skip
@@ -221,7 +221,7 @@ def test_unread_positions_other_geometries(monkeypatch, shape, layers):
 
 def test_unread_positions_of_the_paper_fcns():
     """CIFAR-10: the 5×5 stride-2 second layer never reads row or column 13 of the 14×14 map."""
-    from lithm.sharing import describe_unread, unread_positions
+    from lithm.geometry import describe_unread, unread_positions
 
     assert unread_positions("mnist") == [] and unread_positions("mnist", 1) == []
     cifar = unread_positions("cifar10")
@@ -234,8 +234,8 @@ def test_unread_positions_of_the_paper_fcns():
 
 def test_the_real_cifar_fcn_gets_no_gradient_at_unread_positions():
     """Gradient check on the paper's CIFAR-10 FCN itself (with ReLU and the dense head)."""
+    from lithm.geometry import unread_positions
     from lithm.models import build_model
-    from lithm.sharing import unread_positions
 
     torch.manual_seed(0)
     model = build_model("cifar10", "fcn")
@@ -374,8 +374,7 @@ def test_legend_below_moves_the_legend_under_the_axes():
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     from lithm.analysis import demo_records, load_distances
-    from lithm.plots import plot_filter_distance
-    from lithm.sharing import legend_below
+    from lithm.plots import legend_below, plot_filter_distance
 
     fig = legend_below(plot_filter_distance(load_distances(demo_records()), scale="a " * 80))
     canvas = FigureCanvasAgg(fig)

@@ -45,6 +45,7 @@ __all__ = [
     "CONNECTION_PANELS",
     "MODEL_COLORS",
     "OKABE_ITO",
+    "legend_below",
     "level_colors",
     "plot_connections",
     "plot_filter_distance",
@@ -188,6 +189,34 @@ def _level_legend(fig: Figure, handles: dict, levels, experiment: str) -> None:
         [handles[v] for v in levels], [_level_text(experiment, v) for v in levels],
         title=_LEVELS[experiment][0], loc="outside right upper",
     )  # fmt: skip
+
+
+def legend_below(fig):
+    """Move a figure's legends (figure- or axes-level) into one figure legend under the axes, so
+    that no legend overlaps the title; returns ``fig``.
+
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(layout="constrained")
+    >>> _ = ax.plot([0, 1], label="a"); _ = fig.legend(loc="outside right upper", title="t")
+    >>> legend_below(fig) is fig, fig.legends[0].get_title().get_text(), fig.legends[0]._loc
+    (True, 't', 8)
+    >>> plt.close(fig)
+    """
+    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
+    if not legends:
+        return fig
+    handles, labels, title = [], [], ""
+    for legend in legends:
+        title = title or legend.get_title().get_text()
+        for handle, text in zip(legend.legend_handles, legend.get_texts(), strict=True):
+            if text.get_text() not in labels:
+                handles.append(handle)
+                labels.append(text.get_text())
+        legend.remove()
+    fig.legends.clear()
+    fig.legend(handles, labels, title=title or None, loc="outside lower center",
+               ncols=min(len(labels), 8))  # fmt: skip
+    return fig
 
 
 def plot_training_curves(

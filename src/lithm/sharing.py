@@ -7,8 +7,8 @@ every unmasked FCN run, re-creates the initial kernels from the run's seed, and 
 measure beside four controls (:data:`lithm.metrics.CONTROLS`): per-block normalised, cosine, the
 inner window only, and the prediction from the block sizes alone. :func:`describe_controls` turns
 the table into sentences that hold whichever way the numbers come out. :func:`fold_changes` reads
-the logged distance curves fold by fold, and :func:`unread_positions` finds the first-layer
-positions that the next layer never reads (their kernels get no gradient).
+the logged distance curves fold by fold; :func:`lithm.geometry.unread_positions` finds the
+first-layer positions that the next layer never reads (their kernels get no gradient).
 
 >>> from lithm.store import ResultsStore
 >>> store = ResultsStore("/nonexistent")
@@ -26,6 +26,7 @@ import pandas as pd
 import torch
 
 from lithm.config import RunConfig
+from lithm.geometry import unread_positions
 from lithm.metrics import CONTROLS, block_norms, distance_controls, inner_window
 from lithm.models import ARCHITECTURES, build_model
 
@@ -38,18 +39,15 @@ __all__ = [
     "controls_table",
     "describe_controls",
     "describe_norms",
-    "describe_unread",
     "fold_changes",
     "initial_check",
     "initial_kernels",
     "kernel_pair",
     "kernel_runs",
-    "legend_below",
     "norm_table",
     "plot_controls",
     "readings",
     "train_and_measure",
-    "unread_positions",
     "window",
 ]
 
@@ -83,89 +81,6 @@ def window(dataset: str, margin: int = WINDOW_MARGIN) -> tuple[int, int, int, in
     spec = arch.layers[0]
     grid = arch.feature_shapes()[0][-1]
     return inner_window(grid, spec.kernel, spec.stride, arch.input_shape[-1], margin)
-
-
-def _read_lines(size: int, kernel: int, stride: int) -> set[int]:
-    """Indices along one axis of a ``size``-long map that a 'valid' ``kernel``/``stride`` layer
-    reads: window ``o`` covers ``o·stride … o·stride + kernel − 1``."""
-    outputs = (size - kernel) // stride + 1
-    return {o * stride + t for o in range(max(outputs, 0)) for t in range(kernel)}
-
-
-def unread_positions(dataset: str, layer: int = 0) -> list[tuple[int, int]]:
-    """The positions ``(row, column)`` of feature layer ``layer``'s output map that no window of
-    the next feature layer reads ('valid' padding), from :data:`lithm.models.ARCHITECTURES`.
-
-    Their output never reaches the loss, so the kernels of ``layer`` at these positions get a zero
-    gradient whatever the images. The last feature layer feeds the dense head, which reads all.
-
-    >>> len(unread_positions("mnist")), len(unread_positions("cifar10"))
-    (0, 27)
-    >>> unread_positions("cifar10")[:2], unread_positions("cifar10")[-1]
-    ([(0, 13), (1, 13)], (13, 13))
-    """
-    arch = ARCHITECTURES[dataset]
-    if layer + 1 >= len(arch.layers):
-        return []
-    _, height, width = arch.feature_shapes()[layer]
-    nxt = arch.layers[layer + 1]
-    rows = _read_lines(height, nxt.kernel, nxt.stride)
-    cols = _read_lines(width, nxt.kernel, nxt.stride)
-    return [(i, j) for i in range(height) for j in range(width) if i not in rows or j not in cols]
-
-
-def _spans(indices) -> str:
-    """'13', '12 and 13' or '0–12' for sorted integer indices (consecutive runs joined by –)."""
-    indices = sorted(indices)
-    parts, start = [], None
-    for k, i in enumerate(indices):
-        start = i if start is None else start
-        if k + 1 == len(indices) or indices[k + 1] != i + 1:
-            parts.append(f"{start}" if start == i else f"{start}–{i}")
-            start = None
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
-_ORDINALS = {0: "first", 1: "second", 2: "third"}
-
-
-def describe_unread(dataset: str, layer: int = 0) -> str:
-    """One sentence: which positions of layer ``layer``'s map the next layer reads and which not.
-
-    >>> describe_unread("cifar10")[:62]
-    'CIFAR-10: the second layer (5×5 windows, stride 2, no padding)'
-    """
-    arch = ARCHITECTURES[dataset]
-    name = _NAMES.get(dataset, dataset)
-    this = _ORDINALS.get(layer, f"layer {layer + 1}'s")
-    if layer + 1 >= len(arch.layers):
-        return f"{name}: the {this} layer feeds the dense head, which reads every position."
-    _, height, width = arch.feature_shapes()[layer]
-    nxt = arch.layers[layer + 1]
-    rows = _read_lines(height, nxt.kernel, nxt.stride)
-    cols = _read_lines(width, nxt.kernel, nxt.stride)
-    unread = unread_positions(dataset, layer)
-    which = _ORDINALS.get(layer + 1, f"layer {layer + 2}")
-    lines = (f"rows and columns {_spans(rows)}" if rows == cols
-             else f"rows {_spans(rows)} and columns {_spans(cols)}")  # fmt: skip
-    head = (
-        f"{name}: the {which} layer ({nxt.kernel}×{nxt.kernel} windows, stride {nxt.stride}, no "
-        f"padding) reads {lines} of the {this} layer's {height}×{width} map"
-    )
-    if not unread:
-        return f"{head}, every position: none is cut off from the gradient by the architecture."
-    skipped_rows = sorted(set(range(height)) - rows)
-    skipped_cols = sorted(set(range(width)) - cols)
-    never = " or ".join(
-        f"{word} {_spans(lines)}"
-        for word, lines in (("row" if len(skipped_rows) == 1 else "rows", skipped_rows),
-                            ("column" if len(skipped_cols) == 1 else "columns", skipped_cols))
-        if lines
-    )  # fmt: skip
-    return (
-        f"{head}, never {never}: those {len(unread)} of its {height * width} positions never "
-        "reach the loss, so their kernels get no gradient in any run."
-    )
 
 
 def initial_kernels(config: RunConfig) -> np.ndarray:
@@ -287,7 +202,7 @@ def norm_table(store, datasets=None, cache: dict | None = None) -> pd.DataFrame:
     """Per run with stored kernels: mean block norm inside and outside the inner window, before
     and after training, how many positions did not move (relative change below 1e-3, the float16
     rounding of the stored kernels), and how many of those the next layer never reads
-    (:func:`unread_positions`)."""
+    (:func:`lithm.geometry.unread_positions`)."""
     rows = []
     for config in kernel_runs(store, datasets):
         pair = kernel_pair(store, config, cache)
@@ -366,34 +281,6 @@ def fold_changes(distances: pd.DataFrame, experiment: str, dataset: str,
             "vs 0 %": math.nan if level == 0 or not paired else float(np.mean(paired)),
         })  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
-
-
-def legend_below(fig):
-    """Move a figure's legends (figure- or axes-level) into one figure legend under the axes, so
-    that no legend overlaps the title; returns ``fig``.
-
-    >>> import matplotlib.pyplot as plt
-    >>> fig, ax = plt.subplots(layout="constrained")
-    >>> _ = ax.plot([0, 1], label="a"); _ = fig.legend(loc="outside right upper", title="t")
-    >>> legend_below(fig) is fig, fig.legends[0].get_title().get_text(), fig.legends[0]._loc
-    (True, 't', 8)
-    >>> plt.close(fig)
-    """
-    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
-    if not legends:
-        return fig
-    handles, labels, title = [], [], ""
-    for legend in legends:
-        title = title or legend.get_title().get_text()
-        for handle, text in zip(legend.legend_handles, legend.get_texts(), strict=True):
-            if text.get_text() not in labels:
-                handles.append(handle)
-                labels.append(text.get_text())
-        legend.remove()
-    fig.legends.clear()
-    fig.legend(handles, labels, title=title or None, loc="outside lower center",
-               ncols=min(len(labels), 8))  # fmt: skip
-    return fig
 
 
 _STYLES = {"dist": ("-", "o"), "block": ("-", "s"), "cos": ("--", "^"), "inner": (":", "D"),
