@@ -94,6 +94,7 @@ from torch import nn
 
 from lithm.chapter import ParameterError, check_parameters
 from lithm.classroom import plot_in_class, train_in_class
+from lithm.config import DISPLAY_NAMES
 from lithm.layers import FreeConv2d
 from lithm.models import ARCHITECTURES, build_model, count_parameters
 from lithm.paper import LAYER_PARAMETER_COUNTS, PARAMETER_COUNTS
@@ -113,7 +114,7 @@ if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
     raise ParameterError(f"seed={seed!r} must be an integer >= 0, e.g. 0")
 DATASETS = params["datasets"]
 DEVICE = pick_device(params["device"])
-NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
+NAMES = DISPLAY_NAMES  # how the book writes datasets and models
 MiB = 2**20
 plt.rcParams["figure.dpi"] = 96
 print(f"datasets: {', '.join(NAMES[d] for d in DATASETS)}; live checks on {DEVICE}; seed {seed}")

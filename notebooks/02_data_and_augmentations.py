@@ -99,6 +99,7 @@ from lithm.augment import (
 )
 from lithm.chapter import ParameterError, check_parameters, profile_note
 from lithm.classroom import plot_in_class, train_in_class
+from lithm.config import DISPLAY_NAMES
 from lithm.data import DataMissingError, load_dataset, split, synthetic_dataset, to_float
 from lithm.experiments import PROFILES, expand, get_profile
 from lithm.models import build_model
@@ -121,7 +122,7 @@ for _name, _value in (("image_index", image_index), ("seed", seed)):
         raise ParameterError(f"{_name}={_value!r} must be an integer >= 0, e.g. 0")
 DATASETS = params["datasets"]
 DEVICE = pick_device(params["device"])
-NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
+NAMES = DISPLAY_NAMES  # how the book writes datasets and models
 plt.rcParams["figure.dpi"] = 96
 
 

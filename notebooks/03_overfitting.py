@@ -83,6 +83,7 @@ from myst_nb import glue
 from lithm.analysis import runs_of, scale_label
 from lithm.chapter import check_parameters, ensure_results, profile_note
 from lithm.classroom import default_scale, plot_in_class, train_in_class
+from lithm.config import DISPLAY_NAMES
 from lithm.plots import plot_training_curves
 from lithm.selfcheck import confirm
 from lithm.sentences import say
@@ -97,7 +98,7 @@ params = check_parameters(
     levels=levels,
     epochs=epochs,
 )
-NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10", "cnn": "CNN", "fcn": "FCN"}
+NAMES = DISPLAY_NAMES  # how the book writes datasets and models
 CLASS_SCALE = class_scale or default_scale()
 
 # %% [markdown]

@@ -90,6 +90,7 @@ from lithm.analysis import comparison_table, runs_of, scale_label
 from lithm.augment import EVAL_TRANSLATION, level_description, translate
 from lithm.chapter import check_parameters, ensure_results, profile_note
 from lithm.classroom import default_scale, plot_in_class, train_in_class
+from lithm.config import DISPLAY_NAMES
 from lithm.invariance import (
     CHANCE,
     curve_explorer,
@@ -132,7 +133,7 @@ params = check_parameters(
 )
 DATASETS = params["datasets"]
 LEVELS = None if levels is None else sorted({round(float(v), 6) for v in levels})
-NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10", "cnn": "CNN", "fcn": "FCN"}
+NAMES = DISPLAY_NAMES  # how the book writes datasets and models
 SIZE = {ds: ARCHITECTURES[ds].input_shape[-1] for ds in ("mnist", "cifar10")}
 CLASS_SCALE = class_scale or default_scale()
 print(profile_note(profile))

@@ -80,6 +80,7 @@ from myst_nb import glue
 from lithm.analysis import WAYS, comparison_table, scale_label
 from lithm.chapter import ParameterError, check_parameters, ensure_results, profile_note
 from lithm.classroom import default_scale, plot_in_class, train_in_class
+from lithm.config import DISPLAY_NAMES
 from lithm.experiments import expand
 from lithm.findings import init_ablation, steps_to_reach
 from lithm.paper import PROTOCOL, bold_cells, claim, paper_table, paper_value
@@ -100,7 +101,7 @@ params = check_parameters(
 )
 if way not in WAYS:
     raise ParameterError(f"way={way!r} is not a way of aggregating; use one of: {', '.join(WAYS)}")
-NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10", "cnn": "CNN", "fcn": "FCN"}
+NAMES = DISPLAY_NAMES  # how the book writes datasets and models
 TABLE_OF = {"mnist": ("Table 1", "table1"), "cifar10": ("Table 2", "table2")}
 CLASS_SCALE = class_scale or default_scale()
 

@@ -123,6 +123,7 @@ from lithm.sharing import (
     train_and_measure,
 )
 from lithm.store import ResultsStore
+from lithm.tables import book_order
 from lithm.translation import NAMES, pretty
 from lithm.verdicts import claim_verdict
 from lithm.widgets import explorer as figure_explorer
@@ -152,12 +153,7 @@ INITS = {"keras": "Keras fans (paper)", "conv": "convolution fans"}
 def readable(table):
     """A table indexed by ids, ready to read: dataset names, levels in %, initialisations in
     words (indexing on the ids also hides the bare row numbers)."""
-    if "dataset" in table.index.names:  # datasets in the chapter's order, rows otherwise kept
-        rank = table.index.get_level_values("dataset").map(
-            {ds: i for i, ds in enumerate(DATASETS)}
-        )
-        table = table.iloc[np.argsort(np.asarray(rank, dtype=float), kind="stable")]
-    shown = pretty(table)
+    shown = pretty(book_order(table))  # MNIST rows first, rows otherwise kept
     if "init" in shown.index.names:
         shown = shown.rename(index=INITS, level="init").rename_axis(
             index={"init": "initialisation"}

@@ -95,6 +95,7 @@ from lithm.analysis import comparison_table, runs_of, scale_label
 from lithm.augment import quadrant_swap
 from lithm.chapter import ParameterError, check_parameters, ensure_results, profile_note
 from lithm.classroom import CLASS_SCALES, default_scale, plot_in_class, train_in_class
+from lithm.config import DISPLAY_NAMES
 from lithm.data import DataMissingError, load_dataset, synthetic_dataset, to_float
 from lithm.experiments import EXPERIMENTS, expand
 from lithm.models import build_model
@@ -139,7 +140,7 @@ SCATTER = ["translation", *[e for e in scatter_experiments if e != "translation"
 CLASS_SCALE = default_scale() if class_scale is None else class_scale
 if CLASS_SCALE not in CLASS_SCALES:
     raise ParameterError(f"class_scale={class_scale!r}: use one of {', '.join(CLASS_SCALES)}")
-NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10", "cnn": "CNN", "fcn": "FCN"}
+NAMES = DISPLAY_NAMES  # how the book writes datasets and models
 SWAPS = {"swap_13": "I ↔ III (the paper's)", "swap_24": "II ↔ IV", "swap_both": "both pairs"}
 CHANCE = 0.1
 print(profile_note(profile))

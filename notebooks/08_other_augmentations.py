@@ -103,6 +103,7 @@ from lithm.augment import (
 )
 from lithm.chapter import ParameterError, check_parameters, ensure_results, profile_note
 from lithm.classroom import plot_in_class, train_in_class
+from lithm.config import DISPLAY_NAMES
 from lithm.data import DataMissingError, load_dataset, synthetic_dataset, to_float
 from lithm.experiments import expand, get_profile
 from lithm.models import build_model
@@ -137,7 +138,7 @@ if not experiments or any(e not in KINDS for e in experiments):
         f"experiments={experiments!r}: use a non-empty list of {', '.join(map(repr, KINDS))}"
     )
 EXPERIMENTS = [e for e in KINDS if e in experiments]  # the paper's order: B.1, B.2, B.3
-NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
+NAMES = DISPLAY_NAMES  # how the book writes datasets and models
 TABLES = {"edge-noise": "Table B.1", "noise": "Table B.2", "rotation": "Table B.3"}
 pd.set_option("display.max_colwidth", None)  # text tables in full, not cut with "..."
 print(profile_note(profile))

@@ -84,6 +84,7 @@ from myst_nb import glue
 from lithm.analysis import runs_of, scale_label
 from lithm.chapter import ParameterError, check_parameters, ensure_results, profile_note
 from lithm.classroom import plot_in_class, train_in_class
+from lithm.config import DISPLAY_NAMES
 from lithm.connection_patterns import (
     absent_per_position,
     connection_summary,
@@ -129,7 +130,7 @@ else:
     if not PROBS or not all(0 < p < 1 for p in PROBS):
         raise ParameterError(f"probs={probs!r}: each probability must satisfy 0 < p < 1, e.g. 0.9")
 DATASETS = params["datasets"]
-NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10", "synapse": "synapse", "input": "input"}
+NAMES = DISPLAY_NAMES  # how the book writes datasets and models
 MODES = ("synapse", "input")
 MODE_COLORS = {"synapse": OKABE_ITO[2], "input": OKABE_ITO[6]}
 print(profile_note(profile))

@@ -89,6 +89,7 @@ from lithm.analysis import (
     scale_label,
 )
 from lithm.chapter import ParameterError, check_parameters, ensure_results, profile_note
+from lithm.config import DISPLAY_NAMES
 from lithm.experiments import EXPERIMENTS, expand, expand_all
 from lithm.findings import all_findings
 from lithm.models import ARCHITECTURES, build_model, count_parameters
@@ -125,7 +126,7 @@ params = check_parameters(
 if isinstance(timing_steps, bool) or not isinstance(timing_steps, int) or timing_steps < 1:
     raise ParameterError(f"timing_steps={timing_steps!r} must be a positive integer, e.g. 5")
 DATASETS = params["datasets"]
-NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10", "cnn": "CNN", "fcn": "FCN"}
+NAMES = DISPLAY_NAMES  # how the book writes datasets and models
 MiB = 2**20
 print(profile_note(profile))
 

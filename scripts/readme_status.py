@@ -27,16 +27,15 @@ def _cell(value) -> str:
 def status_block(profile: str = "book") -> str:
     """The Markdown table of the grid's progress, with its date and the totals line."""
     from lithm.paths import results_dir
-    from lithm.runner import status, status_totals
+    from lithm.runner import grid_status
 
     folder = results_dir(profile)
-    rows = status(profile, folder)
+    rows, total = grid_status(profile, folder)
     columns = ["experiment", "dataset", "runs", "done", "running", "missing", "hours",
                "cpu_hours", "hours_left"]  # fmt: skip
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for row in rows:
         lines.append("| " + " | ".join(_cell(row[c]) for c in columns) + " |")
-    total = status_totals(profile, folder)
     lines.append("")
     day = time.strftime("%Y-%m-%d")
     done = f"{total['done']} of {total['runs']} done"

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lithm.config import SCALE_FIELDS, RunConfig, canonical_dataset
+from lithm.config import DISPLAY_NAMES, SCALE_FIELDS, RunConfig, canonical_dataset
 from lithm.experiments import PROFILES, get_experiment
 from lithm.paper import PROTOCOL, paper_results
 from lithm.store import ResultsStore
@@ -630,9 +630,8 @@ def scale_label(frame: pd.DataFrame) -> str:
     if len(datasets) > 1:
         # why per dataset: the two datasets usually run at different scales (the book profile:
         # MNIST on all images, CIFAR-10 on a subset); one merged label would hide which is which.
-        names = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
         return "; ".join(
-            f"{names[d]}: {scale_label(frame[frame['dataset'] == d])}" for d in datasets
+            f"{DISPLAY_NAMES[d]}: {scale_label(frame[frame['dataset'] == d])}" for d in datasets
         )
     protocol = [PROTOCOL[d] for d in datasets]
     n_folds = sorted(set(frame["n_folds"].astype(int)))

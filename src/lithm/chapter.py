@@ -18,6 +18,7 @@ profile, training what is missing when the profile asks for it:
 from __future__ import annotations
 
 from lithm.config import DATASETS, canonical_dataset
+from lithm.config import DISPLAY_NAMES as _NAMES
 from lithm.experiments import EXPERIMENTS, PROFILES, expand, get_profile
 from lithm.paths import results_dir
 from lithm.store import ResultsStore
@@ -118,9 +119,6 @@ def ensure_results(
     return frame
 
 
-_DATASET_NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
-
-
 def profile_note(profile: str) -> str:
     """One sentence saying at what scale a chapter's numbers were computed (for Markdown cells).
 
@@ -136,13 +134,13 @@ def profile_note(profile: str) -> str:
             length = f"up to {s.epochs} epochs, patience {s.patience}"
         else:
             length = f"{s.epochs} epoch{'s' if s.epochs > 1 else ''}, no early stopping"
-        parts.append(f"{_DATASET_NAMES[ds]}: {subset}, {length}, lr {s.lr:g}")
+        parts.append(f"{_NAMES[ds]}: {subset}, {length}, lr {s.lr:g}")
     folds = f"{len(prof.folds)} of {prof.n_folds} folds"
     wider = {}  # number of folds -> the experiments (and datasets) that use it, where it differs
     for key, chosen in prof.folds_for.items():
         if len(chosen) != len(prof.folds):
             name, _, ds = key.partition("/")
-            label = f"{_DATASET_NAMES.get(ds, ds)} {name}" if ds else name
+            label = f"{_NAMES.get(ds, ds)} {name}" if ds else name
             wider.setdefault(len(chosen), []).append(label)
     if wider:
         folds = (

@@ -47,6 +47,7 @@ import torch
 from torch import nn
 
 from lithm.augment import EVAL_TRANSFORMS, augment
+from lithm.config import DISPLAY_NAMES as _NAMES
 from lithm.config import RunConfig
 from lithm.data import DataMissingError, ImageData, load_dataset, split, synthetic_dataset
 from lithm.models import build_model
@@ -65,7 +66,6 @@ __all__ = [
 
 #: The environment variable that sets the scale of the chapters' "train it yourself" cells.
 CLASS_SCALE_ENV = "LITHM_CLASS_SCALE"
-_NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10", "cnn": "CNN", "fcn": "FCN"}
 _CHANCE = 0.1  # ten balanced classes
 
 

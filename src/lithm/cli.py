@@ -128,12 +128,13 @@ def _cmd_status(args) -> int:
     import pandas as pd
 
     from lithm.paths import results_dir
-    from lithm.runner import status, status_totals
+    from lithm.runner import grid_status
 
     profiles = list(PROFILES) if args.profile == "all" else [args.profile]
     for profile in profiles:
         folder = results_dir(profile, args.results)
-        frame = pd.DataFrame(status(profile, folder))
+        rows, total = grid_status(profile, folder)
+        frame = pd.DataFrame(rows)
         frame["hours"] = frame["hours"].round(2)
         frame["cpu_hours"] = frame["cpu_hours"].map(
             lambda h: "?" if h is None or h != h else f"{h:.2f}"
@@ -146,7 +147,6 @@ def _cmd_status(args) -> int:
             print(_markdown(frame))
         else:
             _print_frame(frame)
-        total = status_totals(profile, folder)
         left = total["hours_left"]
         left = "unknown (no finished run of some kind yet)" if left is None else f"{left:.1f} h"
         cpu = "?" if total["cpu_hours"] is None else f"{total['cpu_hours']:.2f}"

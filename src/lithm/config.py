@@ -28,6 +28,20 @@ INITS = ("keras", "conv")
 EDGE_PATTERNS = ("frame", "code")
 ROTATION_CENTERS = ("image", "keras")
 
+#: How the book writes a dataset or model key ("cifar10" is "CIFAR-10"): the one map every table,
+#: figure and sentence uses, so a name is spelt the same everywhere.
+DISPLAY_NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10", "cnn": "CNN", "fcn": "FCN"}
+
+
+def display_name(key):
+    """The book's name for a dataset or model key; any other key comes back unchanged.
+
+    >>> display_name("cifar10"), display_name("fcn"), display_name("synapse")
+    ('CIFAR-10', 'FCN', 'synapse')
+    """
+    return DISPLAY_NAMES.get(key, key)
+
+
 # Fields that change how long a run trains or how much it scores, not what it trains.
 _SCALE_ONLY = ("epochs", "patience", "eval_size", "eval_subset")
 #: Fields that set a run's *scale* (how much data, how long, which optimiser settings, how it is

@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as nnf
 
 from lithm.analysis import fold_table, runs_of, scale_label
+from lithm.config import DISPLAY_NAMES as _NAMES
 from lithm.config import canonical_dataset
 from lithm.layers import connection_mask
 from lithm.models import ARCHITECTURES
@@ -48,7 +49,6 @@ __all__ = [
 ]
 
 MODES = ("synapse", "input")
-_NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
 _MODE_COLORS = {"synapse": "#009E73", "input": "#CC79A7"}
 CHANCE = 0.1
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lithm.config import RunConfig
+from lithm.config import RunConfig, display_name
 
 #: The possible states of a stored run, from best to worst evidence.
 STATES = ("stopped by patience", "flat", "still learning")
@@ -54,12 +54,11 @@ def convergence_sentences(table) -> list[str]:
     MNIST: 4 of 4 stored runs finished learning (100 %): 3 stopped by patience, 1 flat at its
     epoch cap, 0 still learning.
     """
-    names = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
     out = []
     order = {"mnist": 0, "cifar10": 1}  # the book's order of the datasets
     for row in sorted(table.to_dict("records"), key=lambda r: order.get(r["dataset"], 2)):
         out.append(
-            f"{names.get(row['dataset'], row['dataset'])}: {row['converged']} of {row['runs']} "
+            f"{display_name(row['dataset'])}: {row['converged']} of {row['runs']} "
             f"stored runs finished learning ({row['percent']:g} %): {row['stopped by patience']} "
             f"stopped by patience, {row['flat']} flat at {'its' if row['flat'] == 1 else 'their'}"
             f" epoch cap, {row['still learning']} still learning."

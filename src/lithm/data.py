@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from lithm.config import DATASETS as CONFIG_DATASETS
-from lithm.config import canonical_dataset
+from lithm.config import canonical_dataset, display_name
 
 __all__ = [
     "DATASETS",
@@ -305,7 +305,7 @@ def _from_torchvision(folder: Path, name: str, download: bool) -> ImageData:
 
 
 def _missing_message(folder: Path, name: str, download: bool, err: Exception) -> str:
-    shown = "MNIST" if name == "mnist" else "CIFAR-10"
+    shown = display_name(name)
     how = (
         f"downloading failed ({type(err).__name__}: {err})"
         if download

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from lithm.config import DISPLAY_NAMES as _NAMES
 from lithm.config import canonical_dataset
 from lithm.paper import PROTOCOL
 from lithm.verdicts import FLOOR_MARGIN, compare
@@ -41,8 +42,6 @@ __all__ = [
     "steps_per_epoch",
     "steps_to_reach",
 ]
-
-_NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10", "cnn": "CNN", "fcn": "FCN"}
 
 
 @dataclass(frozen=True)

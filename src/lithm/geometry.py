@@ -12,11 +12,10 @@ chapter 6 separates this architectural cause from blank (ink-free) image patches
 
 from __future__ import annotations
 
+from lithm.config import DISPLAY_NAMES as _NAMES
 from lithm.models import ARCHITECTURES
 
 __all__ = ["describe_unread", "unread_positions"]
-
-_NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
 
 
 def _read_lines(size: int, kernel: int, stride: int) -> set[int]:
@@ -38,14 +37,24 @@ def unread_positions(dataset: str, layer: int = 0) -> list[tuple[int, int]]:
     >>> unread_positions("cifar10")[:2], unread_positions("cifar10")[-1]
     ([(0, 13), (1, 13)], (13, 13))
     """
+    read = _read_by_next(dataset, layer)
+    if read is None:
+        return []
+    height, width, _, rows, cols = read
+    return [(i, j) for i in range(height) for j in range(width) if i not in rows or j not in cols]
+
+
+def _read_by_next(dataset: str, layer: int):
+    """``(height, width, next layer, rows read, columns read)`` of feature layer ``layer``'s map,
+    or None for the last feature layer (the dense head reads all of it)."""
     arch = ARCHITECTURES[dataset]
     if layer + 1 >= len(arch.layers):
-        return []
+        return None
     _, height, width = arch.feature_shapes()[layer]
     nxt = arch.layers[layer + 1]
-    rows = _read_lines(height, nxt.kernel, nxt.stride)
-    cols = _read_lines(width, nxt.kernel, nxt.stride)
-    return [(i, j) for i in range(height) for j in range(width) if i not in rows or j not in cols]
+    # (height, width, spec, rows ⊆ range(height), cols ⊆ range(width))
+    return (height, width, nxt, _read_lines(height, nxt.kernel, nxt.stride),
+            _read_lines(width, nxt.kernel, nxt.stride))  # fmt: skip
 
 
 def _spans(indices) -> str:
@@ -69,15 +78,12 @@ def describe_unread(dataset: str, layer: int = 0) -> str:
     >>> describe_unread("cifar10")[:62]
     'CIFAR-10: the second layer (5×5 windows, stride 2, no padding)'
     """
-    arch = ARCHITECTURES[dataset]
     name = _NAMES.get(dataset, dataset)
     this = _ORDINALS.get(layer, f"layer {layer + 1}'s")
-    if layer + 1 >= len(arch.layers):
+    read = _read_by_next(dataset, layer)
+    if read is None:
         return f"{name}: the {this} layer feeds the dense head, which reads every position."
-    _, height, width = arch.feature_shapes()[layer]
-    nxt = arch.layers[layer + 1]
-    rows = _read_lines(height, nxt.kernel, nxt.stride)
-    cols = _read_lines(width, nxt.kernel, nxt.stride)
+    height, width, nxt, rows, cols = read
     unread = unread_positions(dataset, layer)
     which = _ORDINALS.get(layer + 1, f"layer {layer + 2}")
     lines = (f"rows and columns {_spans(rows)}" if rows == cols

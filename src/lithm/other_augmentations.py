@@ -33,10 +33,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from lithm import tables
 from lithm.analysis import fold_table, scale_label
+from lithm.config import DISPLAY_NAMES as _NAMES
 from lithm.config import canonical_dataset
 from lithm.paper import paper_results, paper_value
-from lithm.translation import NAMES
 
 __all__ = [
     "EVAL_METRIC",
@@ -55,14 +56,12 @@ __all__ = [
 KINDS = ("edge-noise", "noise", "rotation")
 #: The per-epoch evaluation that matches each kind (the positive control).
 EVAL_METRIC = {"edge-noise": "edge_noise", "noise": "noise", "rotation": "rotation"}
-_NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
 _COLORS = {"translation": "#000000", "edge-noise": "#56B4E9", "noise": "#009E73",
            "rotation": "#E69F00"}  # fmt: skip
 _MARKERS = {"translation": "o", "edge-noise": "v", "noise": "^", "rotation": "s"}
 CHANCE = 0.1
 #: Reader's labels of datasets, models and per-epoch evaluations in displayed tables.
-_LABELS = {**NAMES, "edge_noise": "edge noise", "val_acc": "validation", "acc": "training"}
-_ORDER = {"mnist": 0, "MNIST": 0, "cifar10": 1, "CIFAR-10": 1}
+_LABELS = {"edge_noise": "edge noise", "val_acc": "validation", "acc": "training"}
 
 
 def _present(frame: pd.DataFrame, datasets) -> list[str]:
@@ -386,19 +385,6 @@ def plot_augmentation_hypothesis(
     return fig
 
 
-def _label(value):
-    if isinstance(value, (float, np.floating)):
-        return f"{float(value):g}"
-    return _LABELS.get(value, value)
-
-
-def _relabel(index: pd.Index) -> pd.Index:
-    if isinstance(index, pd.MultiIndex):
-        tuples = [tuple(_label(v) for v in key) for key in index]
-        return pd.MultiIndex.from_tuples(tuples, names=index.names)
-    return pd.Index([_label(v) for v in index], name=index.name)
-
-
 def readable(table: pd.DataFrame, caption: str | None = None, precision: int = 3):
     """A table of this chapter ready to read, as a pandas Styler.
 
@@ -413,16 +399,4 @@ def readable(table: pd.DataFrame, caption: str | None = None, precision: int = 3
     >>> ["CIFAR-10" in html, "FCN" in html, "0.612" in html, "0.6123" in html, "–" in html]
     [True, True, True, False, True]
     """
-    shown = table.copy()
-    if "dataset" in shown.index.names:  # the paper's order (MNIST first), not the alphabet's
-        where = shown.index.get_level_values("dataset").map(lambda d: _ORDER.get(d, len(_ORDER)))
-        shown = shown.iloc[np.argsort(np.asarray(where), kind="stable")]
-    for column in ("dataset", "model"):
-        if column in shown.columns:
-            shown[column] = shown[column].map(_label)
-    shown.index = _relabel(shown.index)
-    shown.columns = _relabel(shown.columns)
-    styler = shown.style.format(precision=precision, na_rep="–")
-    if isinstance(table.index, pd.RangeIndex):
-        styler = styler.hide(axis="index")
-    return styler.set_caption(caption) if caption else styler
+    return tables.readable(table, _LABELS, level="plain", precision=precision, caption=caption)

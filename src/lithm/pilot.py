@@ -17,7 +17,9 @@ import statistics
 
 import pandas as pd
 
+from lithm import tables
 from lithm.config import DATASETS
+from lithm.config import DISPLAY_NAMES as _NAMES
 from lithm.convergence import convergence
 from lithm.experiments import expand_all, pilot
 from lithm.paths import results_dir
@@ -115,7 +117,6 @@ LABELS = {
     "cpu_s_per_epoch": "CPU s / epoch", "runs": "runs in the grid",
     "pilot_epochs": "pilot's mean epochs", "cpu_hours": "CPU-hours",
 }  # fmt: skip
-_NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10", "cnn": "CNN", "fcn": "FCN"}
 
 
 def readable(table: pd.DataFrame):
@@ -126,20 +127,9 @@ def readable(table: pd.DataFrame):
     >>> "MNIST" in html.to_html() and "30 %" in html.to_html() and "1.23" in html.to_html()
     True
     """
-    shown = table.copy()
-    for column in ("dataset", "model"):
-        if column in shown:
-            shown[column] = shown[column].map(lambda v: _NAMES.get(v, v))
-    if "level" in shown:
-        shown["level"] = shown["level"].map(lambda v: f"{float(v) * 100:g} %")
-    shown = shown.rename(columns=LABELS)
     digits = {"best clean validation accuracy": 4, "wall s / epoch": 1, "CPU s / epoch": 1,
               "pilot's mean epochs": 1, "CPU-hours": 2}  # fmt: skip
-    styler = shown.style.hide(axis="index")
-    for column, n in digits.items():
-        if column in shown:
-            styler = styler.format(f"{{:.{n}f}}", subset=[column], na_rep="–")
-    return styler
+    return tables.readable(table, LABELS, digits=digits)
 
 
 def pilot_summary(profile: str = "book", results=None) -> str:
@@ -152,7 +142,7 @@ def pilot_summary(profile: str = "book", results=None) -> str:
     for ds, sub in table.groupby("dataset", sort=False):
         stopped = int((sub["state"] != "still learning").sum())
         capped = int((sub["epochs_run"] >= sub["cap"]).sum())
-        name = {"mnist": "MNIST", "cifar10": "CIFAR-10"}[ds]
+        name = _NAMES[ds]
         parts.append(
             f"On {name}, {stopped} of {len(sub)} pilot runs finished learning (stopped by patience "
             f"or flat); they ran {sub['epochs_run'].min()}–{sub['epochs_run'].max()} epochs, "
@@ -191,7 +181,7 @@ def plot_pilot(profile: str = "book", results=None):
             best = record["summary"].get("best_epoch")
             if best:
                 ax.plot(best, values[best - 1], "o", color=MODEL_COLORS[config.model])
-        ax.set_title({"mnist": "MNIST", "cifar10": "CIFAR-10"}[ds])
+        ax.set_title(_NAMES[ds])
         ax.set_xlabel("epoch")
         ax.set_ylabel("clean validation accuracy")
         if ax.lines:

@@ -37,6 +37,7 @@ from lithm.analysis import (
     runs_of,
     scale_label,
 )
+from lithm.config import DISPLAY_NAMES as _NAMES
 from lithm.config import canonical_dataset
 from lithm.experiments import get_experiment
 from lithm.paper import paper_results
@@ -60,9 +61,7 @@ OKABE_ITO = (
 )  # fmt: skip
 #: CNN blue, FCN vermillion (Okabe–Ito).
 MODEL_COLORS = {"cnn": "#0072B2", "fcn": "#D55E00"}
-_MODEL_NAMES = {"cnn": "CNN", "fcn": "FCN"}
 _MODE_COLORS = {"synapse": "#009E73", "input": "#CC79A7"}
-_DATASET_NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
 # Legend title and how a level is written, per training augmentation (protocol §5).
 _LEVELS = {
     "translation": ("translation %", 100.0),
@@ -253,7 +252,7 @@ def plot_training_curves(
                     continue
                 handles[level] = _band(ax, part, colors[level], _level_text(experiment, level))
             if row == 0:
-                ax.set_title(f"({_LETTERS[col]}) {_MODEL_NAMES[model]}")
+                ax.set_title(f"({_LETTERS[col]}) {_NAMES[model]}")
                 ax.set_ylim(0, 1.05)  # as the authors' figures (protocol §9)
             else:
                 ax.set_title(f"({_LETTERS[2 * row + col]})", loc="left")
@@ -263,7 +262,7 @@ def plot_training_curves(
     _level_legend(fig, handles, levels, experiment)
     ref = _TRAINING_FIGURES.get((experiment, ds))
     ref = f"cf. paper {ref}" if ref else "cf. the authors' supplementary figures (not in the paper)"
-    title = f"{_DATASET_NAMES[ds]}, trained with {experiment} augmentation: {ref}"
+    title = f"{_NAMES[ds]}, trained with {experiment} augmentation: {ref}"
     return _finish(fig, title, _scale(scale, frame, experiment, ds))
 
 
@@ -310,7 +309,7 @@ def plot_filter_distance(
     _level_legend(fig, handles, levels, experiment)
     ref = _DISTANCE_FIGURES.get(experiment) if ds == "mnist" else None
     ref = f"cf. paper {ref}" if ref else "no such figure in the paper"
-    title = f"{_DATASET_NAMES[ds]} FCN trained with {experiment}: {what} between filters ({ref})"
+    title = f"{_NAMES[ds]} FCN trained with {experiment}: {what} between filters ({ref})"
     return _finish(fig, title, _scale(scale, distances, experiment, ds))
 
 
@@ -349,11 +348,11 @@ def plot_swap(
         if part.empty:
             continue
         color = MODEL_COLORS[model]
-        _band(ax, part, color, f"{_MODEL_NAMES[model]}: quadrants I and III swapped")
+        _band(ax, part, color, f"{_NAMES[model]}: quadrants I and III swapped")
         if show_validation:
             _band(
                 ax, val[val["model"] == model], color,
-                f"{_MODEL_NAMES[model]}: clean validation", linestyle="--",
+                f"{_NAMES[model]}: clean validation", linestyle="--",
             )  # fmt: skip
     ax.axhline(0.1, color="0.4", linestyle=":", linewidth=1, label="chance (10 %)")
     ax.set_ylabel("accuracy on the held-out fold")
@@ -362,7 +361,7 @@ def plot_swap(
     fig.legend(loc="outside lower center", ncols=2, fontsize="small")
     ref = "cf. paper Fig. 6" if ds == "mnist" else "the paper shows MNIST only (Fig. 6)"
     title = (
-        f"{_DATASET_NAMES[ds]}, trained with {_level_text('translation', level)} % translation: "
+        f"{_NAMES[ds]}, trained with {_level_text('translation', level)} % translation: "
         f"quadrant-swap accuracy ({ref})"
     )
     return _finish(fig, title, _scale(scale, frame, "translation", ds))
@@ -430,7 +429,7 @@ def plot_connections(
     )  # fmt: skip
     trained = _level_text("translation", levels[0])
     title = (
-        f"{_DATASET_NAMES[ds]} FCNs with absent connections, trained with {trained} % "
+        f"{_NAMES[ds]} FCNs with absent connections, trained with {trained} % "
         f"translation: cf. paper {_CONNECTION_FIGURES[ds]}"
     )
     if scale is None:
@@ -491,7 +490,7 @@ def plot_level_summary(table: pd.DataFrame, scale: str | None = None) -> Figure:
                 x = "connection_prob"
             else:
                 groups = [
-                    (m, MODEL_COLORS[m], _MODEL_NAMES[m], part[part["model"] == m])
+                    (m, MODEL_COLORS[m], _NAMES[m], part[part["model"] == m])
                     for m in ("cnn", "fcn") if m in set(part["model"])
                 ]  # fmt: skip
                 x = "level"
@@ -511,7 +510,7 @@ def plot_level_summary(table: pd.DataFrame, scale: str | None = None) -> Figure:
                         marker="D", markersize=5, markerfacecolor="none", color=color,
                         label=f"{name} (paper)",
                     )  # fmt: skip
-            ax.set_title(f"({_LETTERS[row * len(metrics) + col]}) {_DATASET_NAMES[ds]}: {metric}")
+            ax.set_title(f"({_LETTERS[row * len(metrics) + col]}) {_NAMES[ds]}: {metric}")
             ax.set_xlabel(axis_title if not connections else "connections absent %")
             if col == 0:
                 ax.set_ylabel("accuracy")
@@ -528,9 +527,7 @@ def plot_level_summary(table: pd.DataFrame, scale: str | None = None) -> Figure:
     }
     title = f"{experiment}: accuracy against training level, {ways.get(way, way)}"
     if not paper.empty:
-        sources = ", ".join(
-            f"{_paper_source(experiment, d)} ({_DATASET_NAMES[d]})" for d in datasets
-        )
+        sources = ", ".join(f"{_paper_source(experiment, d)} ({_NAMES[d]})" for d in datasets)
         title += f"; open markers: the paper's {sources}"
     if scale is None:
         caption = table.attrs.get("caption", "")

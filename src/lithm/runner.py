@@ -396,24 +396,26 @@ def _cpu_hours(records) -> float | None:
     return None if any(v is None for v in values) else sum(values) / 3600
 
 
-def status(profile: str, results: str | Path | None = None) -> list[dict]:
-    """Per experiment and dataset of ``profile``: runs done, running and missing, their hours, and
-    an estimate of the hours left (one process; medians of finished runs of the same kind).
-
-    A run shared by several experiments (the 0 % runs) is counted in each.
-    """
-    from lithm.experiments import EXPERIMENTS
+def grid_status(profile: str, results: str | Path | None = None) -> tuple[list[dict], dict]:
+    """The rows of :func:`status` and the totals of :func:`status_totals`, loading every stored
+    record of the grid once (what ``lithm status`` prints)."""
+    from lithm.experiments import EXPERIMENTS, expand_all
 
     store = ResultsStore(results or results_dir(profile))
     per = {
         (name, ds): expand(name, profile, ds) for name in EXPERIMENTS for ds in DATASETS
     }  # fmt: skip
-    records = {}
-    for configs in per.values():
-        for c in configs:
+    configs = expand_all(profile)
+    records = {c.run_id: store.load(c) for c in configs}  # run_id -> record or None
+    for cs in per.values():  # expand_all holds every run of every experiment; be sure of it
+        for c in cs:
             if c.run_id not in records:
                 records[c.run_id] = store.load(c)
-    finished = [(c, records[c.run_id]) for cs in per.values() for c in cs if records[c.run_id]]
+    finished = [(c, records[c.run_id]) for c in configs if records[c.run_id] is not None]
+    return _status_rows(store, per, records, finished), _totals(store, configs, records, finished)
+
+
+def _status_rows(store, per, records, finished) -> list[dict]:
     rows = []
     for (name, ds), configs in per.items():
         done = [records[c.run_id] for c in configs if records[c.run_id] is not None]
@@ -434,17 +436,9 @@ def status(profile: str, results: str | Path | None = None) -> list[dict]:
     return rows
 
 
-def status_totals(profile: str, results: str | Path | None = None) -> dict:
-    """The whole grid of ``profile``, each distinct run once: runs, done, hours, hours left, and
-    ``outside``: the ids of stored runs that are not runs of the grid (another scale, ad hoc)."""
-    from lithm.experiments import expand_all
-
-    store = ResultsStore(results or results_dir(profile))
-    configs = expand_all(profile)
+def _totals(store, configs, records, finished) -> dict:
     grid_ids = {c.run_id for c in configs}
-    loaded = [(c, store.load(c)) for c in configs]
-    finished = [(c, r) for c, r in loaded if r is not None]
-    missing = [c for c, r in loaded if r is None]
+    missing = [c for c in configs if records[c.run_id] is None]
     guesses = [estimate_seconds(finished, c) for c in missing]
     return {
         "runs": len(configs),
@@ -455,3 +449,18 @@ def status_totals(profile: str, results: str | Path | None = None) -> dict:
         "hours_left": None if any(g is None for g in guesses) else sum(guesses) / 3600,
         "outside": [run_id for run_id in store.run_ids() if run_id not in grid_ids],
     }
+
+
+def status(profile: str, results: str | Path | None = None) -> list[dict]:
+    """Per experiment and dataset of ``profile``: runs done, running and missing, their hours, and
+    an estimate of the hours left (one process; medians of finished runs of the same kind).
+
+    A run shared by several experiments (the 0 % runs) is counted in each.
+    """
+    return grid_status(profile, results)[0]
+
+
+def status_totals(profile: str, results: str | Path | None = None) -> dict:
+    """The whole grid of ``profile``, each distinct run once: runs, done, hours, hours left, and
+    ``outside``: the ids of stored runs that are not runs of the grid (another scale, ad hoc)."""
+    return grid_status(profile, results)[1]

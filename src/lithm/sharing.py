@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from lithm.config import DISPLAY_NAMES as _NAMES
 from lithm.config import RunConfig
 from lithm.geometry import unread_positions
 from lithm.metrics import CONTROLS, block_norms, distance_controls, inner_window
@@ -68,7 +69,6 @@ WINDOW_MARGIN = 4
 #: initialisations the measure and its controls vary with a standard deviation of 0.1–0.3 % (MNIST,
 #: 20 seeds; the chapter prints the spread of the stored runs), so 1 % is at least three of them.
 NOISE_FLOOR = 0.01
-_NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
 
 
 def window(dataset: str, margin: int = WINDOW_MARGIN) -> tuple[int, int, int, int]:

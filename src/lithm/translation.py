@@ -37,8 +37,10 @@ from lithm.analysis import (
     runs_of,
     scale_label,
 )
+from lithm.config import DISPLAY_NAMES
 from lithm.paper import PAPER_LEVELS, bold_cells, paper_value
 from lithm.plots import MODEL_COLORS, OKABE_ITO, level_colors, plot_level_summary
+from lithm.tables import readable, relabel_index
 
 __all__ = [
     "NAMES",
@@ -55,25 +57,18 @@ __all__ = [
     "results_explorer",
 ]
 
-NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10", "cnn": "CNN", "fcn": "FCN"}
+NAMES = DISPLAY_NAMES  # public alias: the chapters import it from here
 _TABLES = {"mnist": ("Table 1", "table1"), "cifar10": ("Table 2", "table2")}
 
 
 def pretty(table: pd.DataFrame) -> pd.DataFrame:
-    """Readable index labels: dataset and model names, levels as percentages.
+    """Readable index labels: dataset and model names, levels as percentages
+    (:func:`lithm.tables.relabel_index`; the columns are kept for the caller to format).
 
     >>> pretty(pd.DataFrame({"x": [1]}, index=pd.Index([0.1], name="level"))).index.tolist()
     ['10 %']
     """
-    names = list(table.index.names)
-
-    def label(name, value):
-        return f"{float(value) * 100:g} %" if name == "level" else NAMES.get(value, value)
-
-    if len(names) == 1:
-        return table.set_axis([label(names[0], v) for v in table.index], axis=0).rename_axis(names)
-    tuples = [tuple(label(n, v) for n, v in zip(names, key, strict=True)) for key in table.index]
-    return table.set_axis(pd.MultiIndex.from_tuples(tuples, names=names), axis=0)
+    return table.set_axis(relabel_index(table.index), axis=0)
 
 
 #: Reader's labels for the per-fold columns of :func:`gap_table`.
@@ -92,9 +87,7 @@ def gap_labels(table: pd.DataFrame) -> pd.DataFrame:
     >>> "gap (final epoch)" in html.to_html() and "final_gap" not in html.to_html()
     True
     """
-    shown = pretty(table).rename(columns=GAP_LABELS)
-    counts = [c for c in ("best epoch", "of epochs", "folds") if c in shown.columns]
-    return shown.style.format("{:.3f}", na_rep="–").format("{:g}", subset=counts, na_rep="–")
+    return readable(table, GAP_LABELS, whole=("best epoch", "of epochs", "folds"))
 
 
 def final_epochs(frame: pd.DataFrame) -> pd.DataFrame:

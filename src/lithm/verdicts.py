@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from lithm import analysis
+from lithm.config import DISPLAY_NAMES as _NAMES
 from lithm.config import canonical_dataset
 from lithm.experiments import get_profile
 from lithm.paper import CLAIMS, PROTOCOL, claim, paper_value
@@ -93,7 +94,6 @@ _WAY_WORDS = {"best": "best epoch per fold", "final": "final epoch per fold",
               "authors": "median over epochs × folds"}  # fmt: skip
 _SELECT_DEFAULTS = {"level": 0.0, "connection_mode": "none", "connection_prob": 0.0,
                     "init": "keras"}  # fmt: skip
-_NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10", "cnn": "CNN", "fcn": "FCN"}
 
 
 # ------------------------------------------------------------------------------------------------

@@ -1,0 +1,126 @@
+"""Tables ready to read: the book's names, levels in percent, fixed decimals, "–" where missing.
+
+Every chapter shows pandas tables built by :mod:`lithm.analysis` and its neighbours, whose labels
+are the store's keys ("cifar10", "fcn", 0.3, "val_acc"). This module turns them into what the
+reader of the book expects (CIFAR-10, FCN, 30 %, validation), in one place, so that every table
+of the book spells a name and rounds a number the same way (protocol §9 for the metrics).
+
+- :func:`label`: one key as the reader knows it;
+- :func:`relabel_index`: an index (or the columns) of such keys, level by level;
+- :func:`book_order`: rows of MNIST before those of CIFAR-10, as in the paper;
+- :func:`readable`: a whole table as a pandas Styler.
+
+>>> import pandas as pd
+>>> t = pd.DataFrame({"dataset": ["cifar10", "mnist"], "level": [0.3, 0.0], "gap": [0.12345, None]})
+>>> readable(t).to_html().count("–"), list(book_order(t)["dataset"])
+(1, ['mnist', 'cifar10'])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lithm.config import DISPLAY_NAMES
+
+__all__ = ["book_order", "label", "readable", "relabel_index"]
+
+#: The book's order of the datasets, by key or by display name.
+_ORDER = {"mnist": 0, "MNIST": 0, "cifar10": 1, "CIFAR-10": 1}
+
+
+def label(value, axis: str | None = None, labels: dict | None = None, level: str = "percent"):
+    """``value`` as the reader knows it: a display name, a label from ``labels``, or a number.
+
+    On an axis named "level" a number is a training level, written as a percentage
+    (``level="percent"``, as the paper's translation tables) or as it is (``level="plain"``, as its
+    tables of the other augmentations); any other float is written without trailing zeros.
+
+    >>> label("cifar10"), label(0.3, "level"), label(0.3, "level", level="plain")
+    ('CIFAR-10', '30 %', '0.3')
+    >>> label("val_acc", None, {"val_acc": "validation"})
+    'validation'
+    """
+    if level not in ("percent", "plain"):
+        raise ValueError(f"level={level!r}: use 'percent' or 'plain'")
+    if isinstance(value, (float, np.floating)):
+        if axis == "level" and level == "percent":
+            return f"{float(value) * 100:g} %"
+        return f"{float(value):g}"
+    if isinstance(value, str) or value is None:
+        return {**DISPLAY_NAMES, **(labels or {})}.get(value, value)
+    return value
+
+
+def relabel_index(index: pd.Index, labels: dict | None = None, level: str = "percent") -> pd.Index:
+    """``index`` with every value passed through :func:`label` (its level names are kept).
+
+    >>> relabel_index(pd.Index([0.1, 0.5], name="level")).tolist()
+    ['10 %', '50 %']
+    """
+    if isinstance(index, pd.MultiIndex):
+        names = list(index.names)
+        tuples = [
+            tuple(label(v, n, labels, level) for v, n in zip(key, names, strict=True))
+            for key in index
+        ]
+        return pd.MultiIndex.from_tuples(tuples, names=names)
+    return pd.Index([label(v, index.name, labels, level) for v in index], name=index.name)
+
+
+def book_order(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with the rows of MNIST before those of CIFAR-10 (the paper's order, not the
+    alphabet's); the order is otherwise kept. A table without datasets comes back unchanged.
+
+    >>> book_order(pd.DataFrame({"dataset": ["cifar10", "mnist"]}))["dataset"].tolist()
+    ['mnist', 'cifar10']
+    """
+    if "dataset" in table.index.names:
+        where = table.index.get_level_values("dataset")
+    elif "dataset" in table.columns:
+        where = table["dataset"]
+    else:
+        return table
+    rank = np.asarray([_ORDER.get(d, len(_ORDER)) for d in where])
+    return table.iloc[np.argsort(rank, kind="stable")]
+
+
+def readable(
+    table: pd.DataFrame,
+    labels: dict | None = None,
+    *,
+    level: str = "percent",
+    precision: int = 3,
+    digits: dict | None = None,
+    whole: tuple = (),
+    caption: str | None = None,
+):
+    """``table`` ready to read, as a pandas Styler.
+
+    Rows in the book's order (:func:`book_order`); index values, column labels and the values of
+    "dataset", "model" and "level" columns through :func:`label`; numbers to ``precision``
+    decimals, or to ``digits[column]`` decimals per column, or as whole numbers for the columns in
+    ``whole`` (both keyed by the *shown* column label); "–" where a number is missing; a plain row
+    index hidden.
+
+    >>> t = pd.DataFrame({"model": ["fcn"], "val_acc": [0.61234], "epochs": [12.0]})
+    >>> html = readable(t, {"val_acc": "validation"}, whole=("epochs",)).to_html()
+    >>> ["FCN" in html, "validation" in html, "0.612" in html, "12.000" in html]
+    [True, True, True, False]
+    """
+    shown = book_order(table).copy()
+    for column in ("dataset", "model", "level"):
+        if column in shown.columns:
+            shown[column] = [label(v, column, labels, level) for v in shown[column]]
+    shown.index = relabel_index(shown.index, labels, level)
+    shown.columns = relabel_index(shown.columns, labels, level)
+    styler = shown.style.format(precision=precision, na_rep="–")
+    for column, n in (digits or {}).items():
+        if column in shown.columns:
+            styler = styler.format(f"{{:.{n}f}}", subset=[column], na_rep="–")
+    counts = [c for c in whole if c in shown.columns]
+    if counts:
+        styler = styler.format("{:g}", subset=counts, na_rep="–")
+    if isinstance(table.index, pd.RangeIndex):
+        styler = styler.hide(axis="index")
+    return styler.set_caption(caption) if caption else styler
