@@ -45,6 +45,7 @@ from lithm.paths import results_dir
 from lithm.plots import MODEL_COLORS, _band, level_colors
 from lithm.probes import SHIFT_FRACTIONS
 from lithm.store import ResultsStore
+from lithm.tables import readable
 from lithm.translation import NAMES
 
 __all__ = [
@@ -143,12 +144,15 @@ def shift_gallery(images: dict | None = None):
 
 
 def styled(table: pd.DataFrame, caption: str, precision: int = 3):
-    """A table with its caption (the scale of the runs), numbers rounded for reading.
+    """A table with its caption (the scale of the runs), ready to read: the book's names, levels
+    in percent, MNIST first, numbers rounded (:func:`lithm.tables.readable`).
 
-    >>> styled(pd.DataFrame({"a": [0.12345]}), "demo").to_html().count("0.123")
-    1
+    >>> t = pd.DataFrame({"a": [0.12345]}, index=pd.Index([0.3], name="level"))
+    >>> html = styled(t, "demo").to_html()
+    >>> html.count("0.123"), "30 %" in html
+    (1, True)
     """
-    return table.style.format(precision=precision, na_rep="–").set_caption(caption)
+    return readable(table, precision=precision, caption=caption)
 
 
 def plot_translation_epochs(frame: pd.DataFrame, datasets):
