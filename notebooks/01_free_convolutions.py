@@ -584,12 +584,12 @@ for ds in DATASETS:
 # %%
 from lithm.chapter import ensure_results  # noqa: E402
 from lithm.sentences import say  # noqa: E402
-from lithm.verdicts import claim_verdict  # noqa: E402
+from lithm.verdicts import verdict_sentences  # noqa: E402
 
 # read-only: this chapter never trains the stored runs
 stored = ensure_results("translation", profile, DATASETS, train_missing=False)
 claim_ids = ("mnist-cnn-val-0", "mnist-fcn-val-0", "cifar-cnn-val-0", "cifar-fcn-val-0")
-say(claim_verdict(stored, claim_id).sentence() for claim_id in claim_ids)
+say(verdict_sentences(stored, claim_ids, DATASETS))
 
 # %% [markdown]
 # ## Exercises

@@ -656,13 +656,13 @@ for ds in DATASETS:
 # %%
 from lithm.chapter import ensure_results  # noqa: E402
 from lithm.sentences import say  # noqa: E402
-from lithm.verdicts import claim_verdict  # noqa: E402
+from lithm.verdicts import verdict_sentences  # noqa: E402
 
 # read-only: this chapter never trains the stored runs
 stored = ensure_results("translation", profile, DATASETS, train_missing=False)
 claim_ids = ("repeat-cnn-val-0", "repeat-fcn-val-0", "repeat-cnn-translation-0",
              "repeat-fcn-translation-0")  # fmt: skip
-say(claim_verdict(stored, claim_id).sentence() for claim_id in claim_ids)
+say(verdict_sentences(stored, claim_ids, DATASETS))
 
 # %% [markdown]
 # ## Exercises

@@ -88,7 +88,7 @@ from lithm.plots import plot_training_curves
 from lithm.selfcheck import confirm
 from lithm.sentences import say
 from lithm.translation import final_epochs, gap_labels, gap_table, paper_difference, plot_gaps
-from lithm.verdicts import claim_verdict
+from lithm.verdicts import verdict_sentences
 
 params = check_parameters(
     profile=profile,
@@ -197,7 +197,7 @@ else:
 # chance):
 
 # %%
-say(claim_verdict(frame, "cifar-overfit-gap-0").sentence())
+say(verdict_sentences(frame, ["cifar-overfit-gap-0"], params["datasets"]))
 
 # %% [markdown]
 # The numbers behind the figure, per level and model (folded away: click to show).
@@ -312,7 +312,7 @@ for _model in ("cnn", "fcn"):
 #    same claim in our store:
 
 # %%
-say(claim_verdict(frame, "cifar-fcn-improves-10-30").sentence())
+say(verdict_sentences(frame, ["cifar-fcn-improves-10-30"], params["datasets"]))
 
 # %% [markdown]
 # ## Train it yourself

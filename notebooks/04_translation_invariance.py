@@ -122,7 +122,7 @@ from lithm.translation import (
     plot_gaps,
     pretty,
 )
-from lithm.verdicts import claim_verdict
+from lithm.verdicts import verdict_sentences
 
 params = check_parameters(
     profile=profile,
@@ -284,7 +284,7 @@ for ds, table in gaps.items():
 # %%
 claim_ids = ("mnist-fcn-translation-gap-0", "cifar-fcn-translation-drop-0",
              "mnist-fcn-translation-gap-30", "cifar-fcn-translation-gap-40")  # fmt: skip
-say(claim_verdict(frame, claim_id).sentence() for claim_id in claim_ids)
+say(verdict_sentences(frame, claim_ids, DATASETS))
 
 # %% [markdown]
 # The two statements about 0 % training are about the *size* of a failure, and the two about

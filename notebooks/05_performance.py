@@ -94,7 +94,7 @@ from lithm.translation import (
     rebuilt_table,
     results_explorer,
 )
-from lithm.verdicts import claim_verdict, compare
+from lithm.verdicts import compare, verdict_sentences
 
 params = check_parameters(
     profile=profile, datasets=datasets, device=device, train_missing=train_missing, way=way
@@ -225,7 +225,7 @@ for ds in present:
         ours_line = ", ".join(f"{lv:.0%} {v:.3f}" for lv, v in pairs)
         print(f"{NAMES[ds]} {NAMES[model]} validation. Paper: {paper_line}.")
         print(f"    Ours ({way} epoch): {ours_line or 'nothing stored yet'}.")
-say(claim_verdict(frame, "cifar-fcn-improves-10-30").sentence())
+say(verdict_sentences(frame, ["cifar-fcn-improves-10-30"], params["datasets"]))
 
 # %% [markdown]
 # ## The §5.3 numbers
@@ -240,7 +240,7 @@ say(claim_verdict(frame, "cifar-fcn-improves-10-30").sentence())
 # %%
 claim_ids = ("mnist-cnn-val-0", "mnist-fcn-val-0", "cifar-cnn-val-0", "cifar-fcn-val-0",
              "mnist-fcn-best-val", "cifar-fcn-best-val")  # fmt: skip
-say(claim_verdict(frame, claim_id).sentence() for claim_id in claim_ids)
+say(verdict_sentences(frame, claim_ids, params["datasets"]))
 
 # %%
 SECTION_53 = [
@@ -307,7 +307,7 @@ display(
 
 
 # %%
-say(claim_verdict(frame, cid).sentence() for cid in ("fcn-surpass-cnn", "cifar-fcn-cnn-gap-10"))
+say(verdict_sentences(frame, ("fcn-surpass-cnn", "cifar-fcn-cnn-gap-10"), params["datasets"]))
 
 
 if present and {"cnn", "fcn"} <= set(tables[way]["model"]):

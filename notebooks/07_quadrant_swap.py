@@ -116,7 +116,7 @@ from lithm.selfcheck import confirm
 from lithm.sentences import say
 from lithm.store import ResultsStore
 from lithm.translation import pretty
-from lithm.verdicts import claim_verdict
+from lithm.verdicts import claim_verdict, verdict_sentences
 
 params = check_parameters(
     profile=profile,
@@ -365,7 +365,7 @@ numbers.style.format(precision=3, na_rep="–").set_caption(
 
 # %%
 SWAP_CLAIMS = ("swap-cnn", "swap-fcn-gap", "swap-cnn-data", "swap-fcn-data")
-say(claim_verdict(frame, claim_id).sentence() for claim_id in SWAP_CLAIMS)
+say(verdict_sentences(frame, SWAP_CLAIMS, DATASETS))
 
 # %% [markdown]
 # ## Fig. 6, redrawn (core)

@@ -106,7 +106,7 @@ from lithm.plots import OKABE_ITO, plot_connections
 from lithm.runner import GridFailed
 from lithm.selfcheck import confirm
 from lithm.sentences import say
-from lithm.verdicts import claim_verdict, compare
+from lithm.verdicts import compare, verdict_sentences
 
 params = check_parameters(
     profile=profile,
@@ -548,9 +548,9 @@ for part in threshold.sentence.split("; "):
 # mask, so the same numbers are then compared with our input-mask runs.
 
 # %% tags=["hide-input"]
-sentences = [claim_verdict(frame, cid).sentence() for cid in (
+sentences = verdict_sentences(frame, (
     "vcp-robust", "vcp-degrades", "vcp-le-0.8-validation", "vcp-0.9-validation",
-    "vcp-0.99-validation")]  # fmt: skip
+    "vcp-0.99-validation"), DATASETS)  # fmt: skip
 if "mnist" in DATASETS:
     for p, cid in ((0.8, "vcp-le-0.8-validation"), (0.9, "vcp-0.9-validation"),
                    (0.99, "vcp-0.99-validation")):  # fmt: skip

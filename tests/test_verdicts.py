@@ -272,3 +272,25 @@ def test_other_augmentations_at_the_same_level_are_not_pooled():
     v = compare(load_results(records + noise), "mnist", "validation", {"model": "cnn",
                 "level": 0.5})  # fmt: skip
     assert v.ours == pytest.approx(0.98)
+
+
+def test_verdict_sentences_leave_out_claims_about_datasets_not_chosen():
+    from lithm.analysis import load_results
+    from lithm.verdicts import claim_datasets, claim_verdict, verdict_sentences
+
+    frame = load_results([])
+    ids = ["mnist-cnn-val-0", "cifar-overfit-gap-0", "vcp-robust", "hp-lr-0.1"]
+    assert claim_datasets("vcp-robust") == ("mnist", "cifar10")
+    said = verdict_sentences(frame, ids, ["mnist"])
+    # MNIST's claim, the two-dataset claim and the claim that reads no runs are all said
+    expected = [claim_verdict(frame, c).sentence() for c in ("mnist-cnn-val-0", "vcp-robust",
+                                                             "hp-lr-0.1")]  # fmt: skip
+    assert said[:3] == expected
+    assert len(said) == 4 and "1 claim about CIFAR-10 (cifar-overfit-gap-0)" in said[3]
+    both = verdict_sentences(frame, ids, ["mnist", "cifar10"])
+    assert both == [claim_verdict(frame, c).sentence() for c in ids]  # nothing left out
+    only_cifar = verdict_sentences(frame, ["mnist-cnn-val-0", "mnist-fcn-val-0"], ["cifar10"])
+    assert only_cifar == [
+        "Not checked here, since this page shows CIFAR-10 only: 2 claims about MNIST "
+        "(mnist-cnn-val-0, mnist-fcn-val-0); run the chapter with that dataset to check them."
+    ]

@@ -68,9 +68,11 @@ __all__ = [
     "SPECS",
     "WINDOW",
     "Verdict",
+    "claim_datasets",
     "claim_verdict",
     "compare",
     "distance_frame",
+    "verdict_sentences",
     "verdict_table",
 ]
 
@@ -901,6 +903,58 @@ def claim_verdict(
     if spec.get("note") and verdict.ours is not None:
         verdict = replace(verdict, reason=f"{verdict.reason}; note: {spec['note']}")
     return verdict
+
+
+def claim_datasets(claim_id: str) -> tuple[str, ...] | None:
+    """The datasets whose runs a claim's comparison reads; None for a claim that reads no runs
+    (about the protocol, or not measured here).
+
+    >>> claim_datasets("cifar-overfit-gap-0"), claim_datasets("mnist-cnn-val-0")
+    (('cifar10',), ('mnist',))
+    >>> claim_datasets("hp-lr-0.1") is None
+    True
+    """
+    spec = SPECS.get(claim_id)
+    if spec is None or "a" not in spec:
+        return None
+    return tuple(spec.get("datasets", ("mnist",)))
+
+
+def verdict_sentences(frame: pd.DataFrame, claim_ids, datasets, **kwargs) -> list[str]:
+    """The :func:`claim_verdict` sentences of the claims about the chosen ``datasets``, then one
+    sentence naming the claims left out because they read only datasets not chosen (a chapter run
+    with ``datasets=["mnist"]`` has nothing to say about a CIFAR-10 claim, and should not say
+    "no stored runs" as if they were missing). ``kwargs`` go to :func:`claim_verdict`.
+
+    >>> from lithm.analysis import load_results
+    >>> said = verdict_sentences(load_results([]), ["cifar-overfit-gap-0"], ["mnist"])
+    >>> print(*said)  # doctest: +NORMALIZE_WHITESPACE
+    Not checked here, since this page shows MNIST only: 1 claim about CIFAR-10
+    (cifar-overfit-gap-0); run the chapter with that dataset to check it.
+    """
+    chosen = {canonical_dataset(d) for d in datasets}
+    out, left = [], []
+    for cid in claim_ids:
+        about = claim_datasets(cid)
+        if about is None or chosen & set(about):
+            out.append(claim_verdict(frame, cid, **kwargs).sentence())
+        else:
+            left.append((cid, about))
+    if left:
+        shown = " and ".join(_NAMES.get(d, d) for d in sorted(chosen, key=_DATASET_ORDER.get))
+        about = sorted({d for _, ds in left for d in ds}, key=_DATASET_ORDER.get)
+        names = " and ".join(_NAMES.get(d, d) for d in about)
+        ids = ", ".join(cid for cid, _ in left)
+        n = f"{len(left)} claim{'s' if len(left) != 1 else ''}"
+        out.append(
+            f"Not checked here, since this page shows {shown} only: {n} about {names} ({ids}); "
+            f"run the chapter with {'that dataset' if len(about) == 1 else 'those datasets'} to "
+            "check {}.".format("it" if len(left) == 1 else "them")
+        )
+    return out
+
+
+_DATASET_ORDER = {"mnist": 0, "cifar10": 1}
 
 
 _TABLE_COLUMNS = ["claim", "section", "statement", "paper", "ours", "low", "high", "n_folds",
