@@ -141,3 +141,18 @@ def test_killed_cli_grid_loses_no_finished_run(tmp_path):
     after = {p.name: p.stat().st_mtime_ns for p in store.glob("*.json")}
     assert len(after) == 4
     assert all(after[name] == stamp for name, stamp in before.items())
+
+
+def test_estimate_reads_the_nearest_stored_level_and_pools_ties():
+    from lithm.config import RunConfig
+    from lithm.runner import estimate_seconds
+
+    def done(level, seconds, aug="translation"):
+        return (RunConfig("cifar10", "fcn", aug, level), {"summary": {"seconds": seconds}})
+
+    finished = [done(0.0, 50.0, "none"), done(0.1, 100.0), done(0.3, 300.0), done(0.4, 400.0)]
+    assert estimate_seconds(finished, RunConfig("cifar10", "fcn", "translation", 0.9)) == 400.0
+    # 0.2 lies as near 0.1 as 0.3: the median of both levels' runs
+    assert estimate_seconds(finished, RunConfig("cifar10", "fcn", "translation", 0.2)) == 200.0
+    # a clean run is estimated from clean runs only, never from translated ones
+    assert estimate_seconds(finished, RunConfig("cifar10", "fcn", "none", 0.0)) == 50.0
