@@ -188,12 +188,9 @@ PROFILES: dict[str, Profile] = {
             n_folds=5,
             folds=(0,),
             folds_for={"translation": (0, 1), "init/mnist": (0, 1)},
-            levels=(0.0, 0.1, 0.9),
+            levels=(0.0, 0.1),
             levels_for={
                 "translation": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.9),
-                "noise/cifar10": (0.0, 0.1),
-                "edge-noise/cifar10": (0.0, 0.1),
-                "rotation/cifar10": (0.0, 0.1),
                 "init/mnist": (0.0, 0.3, 0.9),
                 "init/cifar10": (0.0, 0.3),
             },
@@ -228,6 +225,13 @@ PROFILES: dict[str, Profile] = {
             #   stored (session of 2026-12-02) the projection had risen to 29.7 CPU-hours, because
             #   translated CIFAR-10 runs need about 3x the epochs of clean ones; this was the third
             #   cut of the same order. Level 0.1 stays, the level MNIST also keeps.
+            # - why, with 47 runs stored, MNIST drops level 0.9 of noise, edge noise and rotation
+            #   too: the high CIFAR-10 translation levels took more epochs again (FCN at 40 %: 86
+            #   epochs), and the projection reached 29.8 CPU-hours. Of the issue's levers these
+            #   are the runs it names as the ones to thin ("fewer folds or levels for the
+            #   secondary experiments"); the init and connection runs it asks for, and every
+            #   translation run, stay. Both datasets now train these three kinds at 0.1 (the
+            #   paper's claim that they give no translation invariance is about every level).
             scales={
                 "mnist": Scale(
                     epochs=100, patience=8, batch_size=256, lr=1e-3, subset=None, eval_subset=2000
