@@ -410,18 +410,15 @@ def _cpu_hours(records) -> float | None:
 def grid_status(profile: str, results: str | Path | None = None) -> tuple[list[dict], dict]:
     """The rows of :func:`status` and the totals of :func:`status_totals`, loading every stored
     record of the grid once (what ``lithm status`` prints)."""
-    from lithm.experiments import EXPERIMENTS, expand_all
+    from lithm.experiments import EXPERIMENTS
 
     store = ResultsStore(results or results_dir(profile))
     per = {
         (name, ds): expand(name, profile, ds) for name in EXPERIMENTS for ds in DATASETS
     }  # fmt: skip
-    configs = expand_all(profile)
+    # each distinct run once (the 0 % runs are shared by several experiments)
+    configs = list({c.run_id: c for cs in per.values() for c in cs}.values())
     records = {c.run_id: store.load(c) for c in configs}  # run_id -> record or None
-    for cs in per.values():  # expand_all holds every run of every experiment; be sure of it
-        for c in cs:
-            if c.run_id not in records:
-                records[c.run_id] = store.load(c)
     finished = [(c, records[c.run_id]) for c in configs if records[c.run_id] is not None]
     return _status_rows(store, per, records, finished), _totals(store, configs, records, finished)
 

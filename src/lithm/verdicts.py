@@ -52,8 +52,8 @@ import numpy as np
 import pandas as pd
 
 from lithm import analysis
+from lithm.config import DATASETS, canonical_dataset
 from lithm.config import DISPLAY_NAMES as _NAMES
-from lithm.config import canonical_dataset
 from lithm.experiments import get_profile
 from lithm.paper import CLAIMS, PROTOCOL, claim, paper_value
 
@@ -941,8 +941,8 @@ def verdict_sentences(frame: pd.DataFrame, claim_ids, datasets, **kwargs) -> lis
         else:
             left.append((cid, about))
     if left:
-        shown = " and ".join(_NAMES.get(d, d) for d in sorted(chosen, key=_DATASET_ORDER.get))
-        about = sorted({d for _, ds in left for d in ds}, key=_DATASET_ORDER.get)
+        shown = " and ".join(_NAMES.get(d, d) for d in sorted(chosen, key=DATASETS.index))
+        about = sorted({d for _, ds in left for d in ds}, key=DATASETS.index)
         names = " and ".join(_NAMES.get(d, d) for d in about)
         ids = ", ".join(cid for cid, _ in left)
         n = f"{len(left)} claim{'s' if len(left) != 1 else ''}"
@@ -952,9 +952,6 @@ def verdict_sentences(frame: pd.DataFrame, claim_ids, datasets, **kwargs) -> lis
             "check {}.".format("it" if len(left) == 1 else "them")
         )
     return out
-
-
-_DATASET_ORDER = {"mnist": 0, "cifar10": 1}
 
 
 _TABLE_COLUMNS = ["claim", "section", "statement", "paper", "ours", "low", "high", "n_folds",
