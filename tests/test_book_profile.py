@@ -6,7 +6,7 @@ import torch
 
 from lithm.augment import augment, evaluation_transforms
 from lithm.config import RunConfig
-from lithm.convergence import convergence, convergence_table
+from lithm.convergence import convergence, convergence_sentences, convergence_table
 from lithm.data import synthetic_dataset
 from lithm.runner import keeps_model, run_grid, status, status_totals
 from lithm.store import ResultsStore
@@ -124,6 +124,17 @@ def test_convergence_table_counts_per_dataset(tmp_path):
     row = table.iloc[0]
     assert (row["runs"], row["converged"], row["percent"]) == (2, 1, 50.0)
     assert table.attrs["unconverged"] == [other["run_id"]]
+
+
+def test_convergence_sentences_put_mnist_first():
+    import pandas as pd
+
+    def row(ds):
+        return {"dataset": ds, "runs": 2, "stopped by patience": 2, "flat": 0,
+                "still learning": 0, "converged": 2, "percent": 100.0}  # fmt: skip
+
+    lines = convergence_sentences(pd.DataFrame([row("cifar10"), row("mnist")]))
+    assert [line.split(":")[0] for line in lines] == ["MNIST", "CIFAR-10"]
 
 
 def test_status_estimates_the_time_left_from_finished_runs(tmp_path):

@@ -49,13 +49,15 @@ def test_fcn_needs_three_more_epochs():
     assert set(f.table["fcn_steps"] - f.table["cnn_steps"]) == {3 * (480 // 64)}
     assert "3 epoch(s) (21 steps) later than the CNN" in f.sentence
     assert "50% translation" in f.sentence and "90% translation" in f.sentence
-    assert "+3 epochs" in f.short
+    assert "needed 3 more epochs than the CNN" in f.short
+    assert "median over 4 level-and-fold pair(s) at 50 and 90 % translation" in f.short
 
 
 def test_fcn_faster_or_never_is_said_so():
     records = [record(SLOW, model="cnn", level=0.5), record(FAST, model="fcn", level=0.5)]
     f = steps_to_reach(load_results(records), levels=(0.5,))
     assert f.value < 0 and "earlier than the CNN" in f.sentence
+    assert "fewer epochs than the CNN" in f.short and "at 50 % translation" in f.short
     never = [record(FAST, model="cnn", level=0.9), record([0.2] * 6, model="fcn", level=0.9)]
     f = steps_to_reach(load_results(never), levels=(0.9,))
     assert f.value is None and "never reached" in f.sentence and "did not reach" in f.short

@@ -148,7 +148,7 @@ def steps_to_reach(
                        f"than a CNN on {_NAMES[ds]} under {wanted} translation: no CNN/FCN pair "
                        "of these runs is stored.", table,
                        "extra epochs of the FCN: cannot tell yet (runs missing)")  # fmt: skip
-    extras, nevers = [], 0
+    extras, extra_levels, nevers = [], [], 0
     for level, sub in table.groupby("level", sort=True):
         head = f"{_NAMES[ds]}, {level:.0%} translation"
         chance = 1.0 / PROTOCOL[ds]["n_classes"]
@@ -169,6 +169,7 @@ def steps_to_reach(
         extra_e = (sub["fcn_epochs"] - sub["cnn_epochs"]).astype(float)
         extra_s = (sub["fcn_steps"] - sub["cnn_steps"]).astype(float)
         extras += extra_e.tolist()
+        extra_levels.append(level)
         median_e, median_s = float(extra_e.median()), float(extra_s.median())
         if median_e > 0:
             how = f"{median_e:g} epoch(s) ({median_s:,.0f} steps) later than the CNN"
@@ -185,14 +186,28 @@ def steps_to_reach(
         )
     value = float(np.median(extras)) if extras else None
     short = (
-        f"the FCN needed {value:+g} epochs (median) to reach {fraction:.0%} of the CNN's best "
-        f"clean accuracy on {_NAMES[ds]} under heavy translation"
+        f"the FCN needed {_more_or_fewer(value)} to reach {fraction:.0%} of the "
+        f"CNN's best clean accuracy on {_NAMES[ds]} (median over {len(extras)} level-and-fold "
+        f"pair(s) at {_levels_text(extra_levels)} translation)"
         if value is not None
         else f"the FCN did not reach {fraction:.0%} of the CNN's best clean accuracy"
         if nevers
         else "extra epochs of the FCN: cannot tell (the CNN is near chance)"
     )
     return Finding("steps-to-reach", value, "; ".join(parts) + ".", table, short)
+
+
+def _more_or_fewer(epochs: float) -> str:
+    """``3`` → ``"3 more epochs than the CNN"``; negative → fewer; zero → as many."""
+    if epochs == 0:
+        return "as many epochs as the CNN"
+    return f"{abs(epochs):g} {'more' if epochs > 0 else 'fewer'} epochs than the CNN"
+
+
+def _levels_text(levels) -> str:
+    """Levels as words: ``[0.5, 0.9]`` → ``"50 and 90 %"``."""
+    names = [f"{100 * lv:g}" for lv in levels]
+    return (", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]) + " %"
 
 
 def _direction(v, what: str) -> str:

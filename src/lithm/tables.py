@@ -21,12 +21,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lithm.config import DISPLAY_NAMES
+from lithm.config import DATASETS, DISPLAY_NAMES
 
 __all__ = ["book_order", "label", "readable", "relabel_index"]
 
 #: The book's order of the datasets, by key or by display name.
-_ORDER = {"mnist": 0, "MNIST": 0, "cifar10": 1, "CIFAR-10": 1}
+_ORDER = {
+    **{ds: rank for rank, ds in enumerate(DATASETS)},
+    **{DISPLAY_NAMES[ds]: rank for rank, ds in enumerate(DATASETS)},
+}
 
 
 def label(value, axis: str | None = None, labels: dict | None = None, level: str = "percent"):
