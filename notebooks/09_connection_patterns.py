@@ -327,6 +327,8 @@ stats = pd.DataFrame(
 )  # fmt: skip
 stats_wide = stats.set_index(["layer", "K", "F", "p", "mode"]).unstack("mode")
 stats_wide = stats_wide.reindex(columns=list(MODES), level=1)
+# unstack sorts the layers alphabetically; keep the book's order (MNIST first)
+stats_wide = stats_wide.reindex(list(dict.fromkeys(stats["layer"])), level="layer")
 display(stats_wide.style.format("{:.3g}").format_index("{:g}", level="p"))
 
 # %% [markdown]

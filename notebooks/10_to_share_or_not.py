@@ -99,6 +99,7 @@ from lithm.runner import GridFailed
 from lithm.selfcheck import confirm
 from lithm.sentences import say
 from lithm.store import ResultsStore
+from lithm.tables import book_order
 from lithm.train import pick_device
 from lithm.verdicts import (
     CEILING,
@@ -264,10 +265,10 @@ for ds in DATASETS:
         )
 timing = pd.DataFrame(timing_rows)
 step_ratio = timing.pivot(index="dataset", columns="model", values="median step (s)")
-step_ratio = (step_ratio["FCN"] / step_ratio["CNN"]).rename("FCN / CNN")
+step_ratio = book_order((step_ratio["FCN"] / step_ratio["CNN"]).rename("FCN / CNN").to_frame())
 where = f"device {dev}" + (f", {torch.get_num_threads()} CPU threads" if dev.type == "cpu" else "")
 display(timing.style.format(precision=3).hide(axis="index"))
-display(step_ratio.to_frame().style.format("{:.2f}×"))
+display(step_ratio.style.format("{:.2f}×"))
 display(
     Markdown(
         f"*Measured now on this machine ({where}; torch {torch.__version__}), {warmup} warm-up "

@@ -50,7 +50,7 @@ def test_fcn_needs_three_more_epochs():
     assert "3 epoch(s) (21 steps) later than the CNN" in f.sentence
     assert "50% translation" in f.sentence and "90% translation" in f.sentence
     assert "needed 3 more epochs than the CNN" in f.short
-    assert "median over 4 level-and-fold pair(s) at 50 and 90 % translation" in f.short
+    assert "median over 4 level-and-fold pairs at 50 and 90 % translation" in f.short
 
 
 def test_fcn_faster_or_never_is_said_so():

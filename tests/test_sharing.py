@@ -304,7 +304,7 @@ def test_reading_reads_every_level_not_only_the_highest():
     assert "more than 1 % lower at 3 of 3 translated levels (10, 30 and 90 %; gaps from" in text
     assert (
         "the per-block distance, which ignores block sizes, at 2 of 3 translated levels "
-        "(10 and 30 %; gaps from -3.1 % to +0.0 %, lowest at 10 %)" in text
+        "(10 and 30 %; gaps at all 3 levels from -3.1 % to +0.0 %, lowest at 10 %)" in text
     )
     assert "At 10 and 30 % the kernels became more alike in direction" in text
     assert "At 90 % only the paper's measure separates" in text

@@ -188,7 +188,7 @@ def steps_to_reach(
     short = (
         f"the FCN needed {_more_or_fewer(value)} to reach {fraction:.0%} of the "
         f"CNN's best clean accuracy on {_NAMES[ds]} (median over {len(extras)} level-and-fold "
-        f"pair(s) at {_levels_text(extra_levels)} translation)"
+        f"pair{'s' if len(extras) != 1 else ''} at {_levels_text(extra_levels)} translation)"
         if value is not None
         else f"the FCN did not reach {fraction:.0%} of the CNN's best clean accuracy"
         if nevers

@@ -531,7 +531,9 @@ def _reading(wide: pd.DataFrame, translated: list[float], radius: int = 1) -> st
             gap = f"gap {_pct(low)}"
         else:
             lowest = min(gaps, key=gaps.get)
-            gap = f"gaps from {_pct(low)} to {_pct(high)}, lowest at {_level(lowest)}"
+            # why "at all": the range spans every level, also those not counted before it
+            span = "" if len(levels) == len(gaps) else f" at all {len(gaps)} levels"
+            gap = f"gaps{span} from {_pct(low)} to {_pct(high)}, lowest at {_level(lowest)}"
         named = f"{_levels_text(levels)}; " if levels else ""
         return f"{len(levels)} {of} ({named}{gap})"
 

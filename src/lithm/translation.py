@@ -40,7 +40,7 @@ from lithm.analysis import (
 from lithm.config import DISPLAY_NAMES
 from lithm.paper import PAPER_LEVELS, bold_cells, paper_value
 from lithm.plots import MODEL_COLORS, OKABE_ITO, level_colors, plot_level_summary
-from lithm.tables import readable, relabel_index
+from lithm.tables import book_order, readable, relabel_index
 
 __all__ = [
     "NAMES",
@@ -63,12 +63,17 @@ _TABLES = {"mnist": ("Table 1", "table1"), "cifar10": ("Table 2", "table2")}
 
 def pretty(table: pd.DataFrame) -> pd.DataFrame:
     """Readable index labels: dataset and model names, levels as percentages
-    (:func:`lithm.tables.relabel_index`; the columns are kept for the caller to format).
+    (:func:`lithm.tables.relabel_index`; the columns are kept for the caller to format), with the
+    rows of MNIST before those of CIFAR-10 (:func:`lithm.tables.book_order`).
 
     >>> pretty(pd.DataFrame({"x": [1]}, index=pd.Index([0.1], name="level"))).index.tolist()
     ['10 %']
+    >>> both = pd.Index(["cifar10", "mnist"], name="dataset")
+    >>> pretty(pd.DataFrame({"x": [1, 2]}, index=both)).index.tolist()
+    ['MNIST', 'CIFAR-10']
     """
-    return table.set_axis(relabel_index(table.index), axis=0)
+    ordered = book_order(table)
+    return ordered.set_axis(relabel_index(ordered.index), axis=0)
 
 
 #: Reader's labels for the per-fold columns of :func:`gap_table`.
