@@ -669,7 +669,7 @@ else:
     start = CONTROLS_TABLE[CONTROLS_TABLE["radius"] == 1].groupby(["dataset", "control"])["before"]
     spread = (100 * (start.max() - start.min()) / start.mean()).groupby("dataset").max()
     print("Spread of the starting values over the stored runs (largest over the measures): "
-          + "; ".join(f"{NAMES[ds]} {v:.2f} %" for ds, v in spread.items()))  # fmt: skip
+          + "; ".join(f"{NAMES[ds]} {v:.2f} %" for ds, v in book_order(spread).items()))  # fmt: skip
 
 # %% tags=["hide-output"]
 if not CONTROLS_TABLE.empty:

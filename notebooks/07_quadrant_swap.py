@@ -115,6 +115,7 @@ from lithm.quadrants import (
 from lithm.selfcheck import confirm
 from lithm.sentences import say
 from lithm.store import ResultsStore
+from lithm.tables import by_dataset
 from lithm.translation import pretty
 from lithm.verdicts import claim_verdict, verdict_sentences
 
@@ -533,7 +534,7 @@ def plot_swap_kinds(probes, level):
 def describe_swap_kinds(probes, level):
     """Sentences: CNN − FCN accuracy for each swap at ``level``, and whether the sign agrees."""
     data = probes[np.isclose(probes["level"], level)]
-    for ds, part in data.groupby("dataset"):
+    for ds, part in by_dataset(data):
         means = part.groupby("model")[["clean", *SWAPS]].mean()
         if not {"cnn", "fcn"} <= set(means.index):
             continue
@@ -670,7 +671,7 @@ def plot_deficits(table):
 
 def describe_deficits(table):
     """Sentences: the swap deficit at the lowest and highest level, and beside the translation one."""
-    for ds, part in table.groupby("dataset"):
+    for ds, part in by_dataset(table):
         part = part.sort_values("level")
         if len(part) < 2:
             print(f"{NAMES[ds]}: one training level only; no trend to describe.")
@@ -788,7 +789,7 @@ plot_scatter(points)
 def fit_swap(points):
     """Per dataset: least squares swap ~ a + b·translation + c·[fcn]; and the raw CNN − FCN gap."""
     rows = []
-    for ds, part in points.groupby("dataset"):
+    for ds, part in by_dataset(points):
         if part["model"].nunique() < 2 or len(part) < 4:
             continue
         design = np.column_stack(

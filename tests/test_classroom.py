@@ -97,6 +97,14 @@ def test_build_and_measures_train_a_custom_model(tiny_mnist):
         _run(tiny_mnist, models=("gap",))
 
 
+def test_variant_names_keep_the_books_spelling_of_the_model():
+    from lithm.classroom import _display_name
+
+    assert _display_name("fcn") == "FCN" and _display_name("cnn") == "CNN"
+    assert _display_name("fcn, true centre") == "FCN, true centre"
+    assert _display_name("gap-cnn") == "gap-cnn", "unknown names pass through"
+
+
 def test_custom_evaluation_transform(tiny_mnist):
     swap = evaluation_transform("swap")
     run = _run(tiny_mnist, models=("cnn",), evaluate={"my_swap": swap})

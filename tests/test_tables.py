@@ -2,13 +2,14 @@
 
 import math
 import pathlib
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from lithm.config import DISPLAY_NAMES, display_name
-from lithm.tables import book_order, label, readable, relabel_index
+from lithm.tables import book_order, by_dataset, label, readable, relabel_index
 
 
 def test_display_name_covers_datasets_and_models_and_passes_others_through():
@@ -50,6 +51,33 @@ def test_book_order_puts_mnist_first_and_keeps_the_rest_of_the_order():
     indexed = t.set_index(["dataset", "x"])
     assert [k[1] for k in book_order(indexed).index] == [2, 4, 1, 3]
     assert book_order(pd.DataFrame({"x": [2, 1]}))["x"].tolist() == [2, 1]
+
+
+def test_book_order_takes_a_series_and_by_dataset_splits_in_book_order():
+    series = pd.Series([0.1, 0.2], index=pd.Index(["CIFAR-10", "MNIST"], name="dataset"))
+    assert book_order(series).index.tolist() == ["MNIST", "CIFAR-10"]
+    t = pd.DataFrame({"dataset": ["cifar10", "mnist", "cifar10"], "x": [1, 2, 3]})
+    assert [(ds, part["x"].tolist()) for ds, part in by_dataset(t)] == [
+        ("mnist", [2]), ("cifar10", [1, 3])
+    ]  # fmt: skip
+    assert list(by_dataset(t[t["dataset"] == "cifar10"]))[0][0] == "cifar10"
+
+
+def test_readable_orders_dataset_columns_too():
+    long = pd.DataFrame({"dataset": ["cifar10", "mnist"], "level": [0.1, 0.1], "v": [0.4, 0.9]})
+    wide = long.pivot_table(index="level", columns="dataset", values="v")  # alphabet: CIFAR first
+    html = readable(wide).to_html()
+    assert html.index("MNIST") < html.index("CIFAR-10")
+
+
+def test_no_chapter_loops_over_datasets_in_the_alphabets_order():
+    # why: groupby("dataset") sorts CIFAR-10 before MNIST; the book's order is the paper's
+    root = pathlib.Path(__file__).parents[1]
+    offenders = [
+        p.name for p in (root / "notebooks").glob("*.py")
+        if re.search(r"for \w+, \w+ in \w+\.groupby\(\"dataset\"\)", p.read_text(encoding="utf-8"))
+    ]  # fmt: skip
+    assert offenders == []
 
 
 def test_readable_formats_against_a_hand_written_table():

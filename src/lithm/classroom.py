@@ -250,7 +250,9 @@ def _metric_name(metric: str) -> str:
 
 
 def _display_name(name: str) -> str:
-    return _NAMES.get(name, name)
+    """A model's name as the book writes it; a variant keeps its note ("FCN, frame")."""
+    head, sep, rest = name.partition(", ")
+    return _NAMES.get(name, _NAMES.get(head, head) + sep + rest)
 
 
 def _summary(result: ClassResult) -> str:

@@ -8,6 +8,7 @@ of the book spells a name and rounds a number the same way (protocol §9 for the
 - :func:`label`: one key as the reader knows it;
 - :func:`relabel_index`: an index (or the columns) of such keys, level by level;
 - :func:`book_order`: rows of MNIST before those of CIFAR-10, as in the paper;
+- :func:`by_dataset`: a table split by dataset, in that order;
 - :func:`readable`: a whole table as a pandas Styler.
 
 >>> import pandas as pd
@@ -23,7 +24,7 @@ import pandas as pd
 
 from lithm.config import DATASETS, DISPLAY_NAMES
 
-__all__ = ["book_order", "label", "readable", "relabel_index"]
+__all__ = ["book_order", "by_dataset", "label", "readable", "relabel_index"]
 
 #: The book's order of the datasets, by key or by display name.
 _ORDER = {
@@ -73,19 +74,33 @@ def relabel_index(index: pd.Index, labels: dict | None = None, level: str = "per
 
 def book_order(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` with the rows of MNIST before those of CIFAR-10 (the paper's order, not the
-    alphabet's); the order is otherwise kept. A table without datasets comes back unchanged.
+    alphabet's); the order is otherwise kept. A table without datasets comes back unchanged; a
+    Series indexed by dataset is ordered too.
 
     >>> book_order(pd.DataFrame({"dataset": ["cifar10", "mnist"]}))["dataset"].tolist()
     ['mnist', 'cifar10']
     """
     if "dataset" in table.index.names:
         where = table.index.get_level_values("dataset")
-    elif "dataset" in table.columns:
+    elif "dataset" in getattr(table, "columns", ()):  # a Series has no columns
         where = table["dataset"]
     else:
         return table
     rank = np.asarray([_ORDER.get(d, len(_ORDER)) for d in where])
     return table.iloc[np.argsort(rank, kind="stable")]
+
+
+def by_dataset(frame: pd.DataFrame):
+    """``(dataset, rows)`` pairs of ``frame`` in the book's order (MNIST first), the
+    book's replacement for ``frame.groupby("dataset")``, which sorts by the alphabet.
+
+    >>> t = pd.DataFrame({"dataset": ["cifar10", "mnist", "cifar10"], "x": [1, 2, 3]})
+    >>> [(ds, part["x"].tolist()) for ds, part in by_dataset(t)]
+    [('mnist', [2]), ('cifar10', [1, 3])]
+    """
+    present = list(dict.fromkeys(frame["dataset"]))
+    for ds in sorted(present, key=lambda d: _ORDER.get(d, len(_ORDER))):
+        yield ds, frame[frame["dataset"] == ds]
 
 
 def readable(
@@ -100,7 +115,8 @@ def readable(
 ):
     """``table`` ready to read, as a pandas Styler.
 
-    Rows in the book's order (:func:`book_order`); index values, column labels and the values of
+    Rows in the book's order (:func:`book_order`), and columns too where they have a
+    "dataset" level; index values, column labels and the values of
     "dataset", "model" and "level" columns through :func:`label`; numbers to ``precision``
     decimals, or to ``digits[column]`` decimals per column, or as whole numbers for the columns in
     ``whole`` (both keyed by the *shown* column label); "–" where a number is missing; a plain row
@@ -112,6 +128,9 @@ def readable(
     [True, True, True, False]
     """
     shown = book_order(table).copy()
+    if "dataset" in shown.columns.names:  # datasets across the columns: the same order
+        rank = [_ORDER.get(d, len(_ORDER)) for d in shown.columns.get_level_values("dataset")]
+        shown = shown.iloc[:, np.argsort(rank, kind="stable")]
     for column in ("dataset", "model", "level"):
         if column in shown.columns:
             shown[column] = [label(v, column, labels, level) for v in shown[column]]
