@@ -376,6 +376,11 @@ def _epoch_bootstrap(folds, side_a, side_b, resamples, seed):
 # ------------------------------------------------------------------------------------------------
 
 
+#: How a sentence names a stored column that is not an accuracy's plain name.
+_METRIC_WORDS = {"dist_1": "radius-1 distance", "dist_4": "radius-4 distance",
+                 "edge_noise": "edge noise"}  # fmt: skip
+
+
 def _describe(dataset, metric, a, b) -> str:
     """The compared runs in words: "<dataset> <a>" or "<dataset> <a> − <b>".
 
@@ -386,6 +391,8 @@ def _describe(dataset, metric, a, b) -> str:
     >>> _describe("mnist", "translation", {"model": "fcn", "augmentation": "edge-noise",
     ...                                    "level": 0.1}, None)
     'MNIST FCN after edge-noise 0.1, translation'
+    >>> _describe("mnist", "dist_1", {"model": "fcn", "level": 0.5, "epoch": "final"}, None)
+    'MNIST FCN at 50% radius-1 distance (final epoch)'
     """
 
     def one(sel):
@@ -403,9 +410,11 @@ def _describe(dataset, metric, a, b) -> str:
             parts.append("at " + "/".join(f"{float(x):.0%}" for x in levels))
         if sel.get("connection_mode", "none") not in ("none", None):
             parts.append(f"{sel['connection_mode']} mask {sel.get('connection_prob', 0):g}")
-        parts.append(sel.get("metric", metric))
+        what = sel.get("metric", metric)
+        parts.append(_METRIC_WORDS.get(what, what))
         if "epoch" in sel:
-            parts.append(f"epoch {sel['epoch']}")
+            at = sel["epoch"]
+            parts.append(f"({at} epoch)" if at in ("final", "best") else f"(epoch {at})")
         return " ".join(str(p) for p in parts)
 
     text = one(a) if b is None else f"{one(a)} − {one(b)}"
