@@ -634,7 +634,7 @@ _VCP_DROP = _claims(
 
 _DISTANCE_NOTE = (
     "the distance also falls when kernel norms grow unevenly, with no kernels growing alike "
-    "(chapter 6 separates the two)"
+    "(chapter 6, section 'Alike, or only unevenly grown?', separates the two)"
 )
 
 #: One entry per claim of lithm.paper.CLAIMS: what it means in our data (see the module docstring).
