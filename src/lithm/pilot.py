@@ -161,6 +161,65 @@ def pilot_summary(profile: str = "book", results=None) -> str:
     return " ".join(parts)
 
 
+#: The CPU budget of the whole book grid, both datasets and every experiment (core-hours of
+#: single-threaded runs; the book appendix *Reproducibility* says how it is counted).
+BUDGET_CPU_HOURS = 30.0
+
+
+def projection_check(profile: str = "book", results=None, budget=BUDGET_CPU_HOURS) -> str:
+    """Sentences, computed from the store: the pilot's projection against what the runs took.
+
+    For every stored run of the grid the pilot projects its dataset's and model's mean epochs ×
+    CPU seconds per epoch (:func:`projected_cost`); the sentence sets their sum beside the CPU
+    time the same runs took, then adds the estimate of ``lithm status`` for the missing runs and
+    compares the total with ``budget``.
+
+    >>> projection_check("book", results="/nonexistent")
+    'No run of the grid is stored yet: nothing to set beside the projection.'
+    """
+    from lithm.runner import grid_status, run_cpu_seconds
+
+    cost = projected_cost(profile, results)
+    per_run = {(r.dataset, r.model): r.pilot_epochs * r.cpu_s_per_epoch
+               for r in cost.itertuples()}  # fmt: skip
+    store = _store(profile, results)
+    measured = projected = 0.0
+    compared = 0
+    for config in expand_all(profile):
+        record = store.load(config)
+        guess = per_run.get((config.dataset, config.model), float("nan"))
+        cpu = None if record is None else run_cpu_seconds(record)
+        if cpu is None or pd.isna(guess):
+            continue
+        measured, projected, compared = measured + cpu, projected + guess, compared + 1
+    totals = grid_status(profile, _store(profile, results).root)[1]
+    if not totals["done"]:
+        return "No run of the grid is stored yet: nothing to set beside the projection."
+    parts = []
+    if compared and projected > 0:
+        parts.append(
+            f"Measured: the {compared} stored runs of the grid took {measured / 3600:.1f} "
+            f"CPU-hours, {measured / projected:.2f} times the {projected / 3600:.1f} that the "
+            "pilot projects for the same runs."
+        )
+    done = totals["cpu_hours"]
+    if done is None:
+        return " ".join(parts) or "The stored runs have no recorded CPU time to compare."
+    if totals["missing"] == 0:
+        verdict = "within" if done <= budget else "over"
+        parts.append(f"The whole grid took {done:.1f} CPU-hours, {verdict} the budget of "
+                     f"{budget:g}.")  # fmt: skip
+    elif totals["hours_left"] is not None:
+        total = done + totals["hours_left"]
+        verdict = "within" if total <= budget else "over"
+        parts.append(
+            f"With {totals['missing']} of {totals['runs']} runs still missing, `lithm status` "
+            f"estimates {totals['hours_left']:.1f} CPU-hours more, {total:.1f} in all: "
+            f"{verdict} the budget of {budget:g}."
+        )
+    return " ".join(parts)
+
+
 def plot_pilot(profile: str = "book", results=None):
     """The pilot's clean validation accuracy against epoch, one panel per dataset; a dot marks
     each run's best epoch (where early stopping's patience starts counting)."""
