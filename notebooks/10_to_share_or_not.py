@@ -90,12 +90,12 @@ from lithm.analysis import (
 )
 from lithm.chapter import ParameterError, check_parameters, ensure_results, profile_note
 from lithm.config import DISPLAY_NAMES
-from lithm.experiments import EXPERIMENTS, expand, expand_all
+from lithm.experiments import EXPERIMENTS, expand_all
 from lithm.findings import all_findings
 from lithm.models import ARCHITECTURES, build_model, count_parameters
 from lithm.paper import PARAMETER_COUNTS, PROTOCOL, discrepancy, paper_value
 from lithm.paths import results_dir
-from lithm.runner import GridFailed
+from lithm.runner import STATUS_LABELS, GridFailed, grid_status
 from lithm.selfcheck import confirm
 from lithm.sentences import say
 from lithm.store import ResultsStore
@@ -289,8 +289,12 @@ display(
 # ## The cost of the whole protocol
 #
 # Each stored run records the wall-clock seconds of every epoch (training plus the six
-# evaluations of the held-out fold) and of the whole run. The first table sums them per
-# experiment; the second turns them into seconds per image and epoch and **extrapolates** to the
+# evaluations of the held-out fold), of the whole run, and the CPU time of its process. The first
+# table is what `lithm status` prints: per experiment, the wall-clock and CPU hours of the stored
+# runs and an estimate of the CPU-hours the missing ones need (from finished runs of the same kind
+# at the nearest level). Wall-clock hours overstate a run's cost when other work shared the
+# machine; CPU-hours do not. The second table turns the epoch times into seconds per image and
+# epoch and **extrapolates** to the
 # paper's protocol: the full datasets and the maximum number of epochs (250 for MNIST, 500 for
 # CIFAR-10; early stopping ends some runs sooner, e.g. the authors' MNIST runs at 0 % stopped
 # after 76–220 epochs, [protocol §3](protocol-training)). The extrapolation assumes the time grows
@@ -299,37 +303,27 @@ display(
 
 # %% tags=["hide-input"]
 store = ResultsStore(results_dir(profile))
-cost_rows = []
-for name in EXPERIMENTS:
-    for ds in DATASETS:
-        configs = expand(name, profile, ds)
-        records = [r for r in (store.load(c) for c in configs) if r is not None]
-        summary = provenance_summary(records) if records else None
-        hours = summary["compute_hours"] if summary else float("nan")
-        cost_rows.append(
-            {
-                "experiment": name,
-                "dataset": NAMES[ds],
-                "runs stored": len(records),
-                "runs in grid": len(configs),
-                "hours (stored runs)": hours,
-                "hours (whole grid, projected)": hours * len(configs) / len(records)
-                if records
-                else float("nan"),
-                "devices": ", ".join(summary["devices"]) if summary else "",
-            }
-        )
-protocol_cost = pd.DataFrame(cost_rows)
+status_rows, totals = grid_status(profile)  # what `lithm status --profile <profile>` prints
+protocol_cost = pd.DataFrame(status_rows).assign(dataset=lambda t: t["dataset"].map(NAMES))
+protocol_cost = protocol_cost[["experiment", "dataset", "runs", "done", "hours", "cpu_hours",
+                               "hours_left"]].rename(columns=STATUS_LABELS)  # fmt: skip
 display(protocol_cost.style.format(precision=2, na_rep="–").hide(axis="index"))
 all_records = list(store.records())
-every = provenance_summary(all_records) if all_records else None
-if every:
+if totals["done"]:
+    every = provenance_summary(all_records)
     threads = sorted({(r.get("provenance") or {}).get("threads") for r in all_records} - {None})
+    cpu = "?" if totals["cpu_hours"] is None else f"{totals['cpu_hours']:.2f}"
+    left = (
+        "" if totals["hours_left"] is None
+        else f"; an estimated {totals['hours_left']:.2f} CPU-hours for the {totals['missing']} "
+        "runs still missing"
+    )  # fmt: skip
     display(
         Markdown(
-            f"*{every['runs']} stored runs of profile `{profile}`, {every['compute_hours']:.2f} "
-            f"hours of compute in total (shared 0 % runs counted once here, but in every "
-            f"experiment above); devices {every['devices']}; torch threads per run {threads}.*"
+            f"*{totals['done']} of {totals['runs']} distinct runs of profile `{profile}` stored: "
+            f"{totals['hours']:.2f} wall-clock hours and {cpu} CPU-hours (each shared 0 % run "
+            f"counted once here, but in every experiment above){left}; devices "
+            f"{every['devices']}; torch threads per run {threads}.*"
         )
     )
 else:

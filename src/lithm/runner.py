@@ -407,6 +407,14 @@ def _cpu_hours(records) -> float | None:
     return None if any(v is None for v in values) else sum(values) / 3600
 
 
+#: Reader's labels for the columns of :func:`status` (the book's cost table).
+STATUS_LABELS = {
+    "runs": "runs in grid", "done": "runs stored", "running": "running", "missing": "missing",
+    "hours": "wall-clock hours", "cpu_hours": "CPU-hours",
+    "hours_left": "CPU-hours left (estimate)",
+}  # fmt: skip
+
+
 def grid_status(profile: str, results: str | Path | None = None) -> tuple[list[dict], dict]:
     """The rows of :func:`status` and the totals of :func:`status_totals`, loading every stored
     record of the grid once (what ``lithm status`` prints)."""
