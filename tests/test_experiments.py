@@ -67,7 +67,10 @@ def test_book_grid_answers_the_open_questions():
     modes = {r.connection_mode for r in expand("connections", "book", "mnist")}
     assert {"synapse", "input"} <= modes
     init = expand("init", "book", "mnist")
-    assert {r.init for r in init} == {"conv"} and {0.0, 0.3} <= {r.level for r in init}
+    assert {r.init for r in init} == {"conv"} and {r.level for r in init} == {0.0, 0.3, 0.9}
+    assert {r.fold for r in init} == {0}, "the fifth budget cut: MNIST init on fold 0 only"
+    assert {(r.level, r.fold) for r in expand("init", "book", "cifar10")} == {(0.0, 0), (0.3, 0)}
+    assert len(expand_all("book")) == 89
 
 
 def test_paper_profile_uses_the_authors_variants_and_book_the_papers():

@@ -123,7 +123,7 @@ def profile_note(profile: str) -> str:
     """One sentence saying at what scale a chapter's numbers were computed (for Markdown cells).
 
     >>> profile_note("book").split(": ")[1].split(";")[0]
-    '2 of 5 folds for translation and MNIST init, 1 for the others'
+    '2 of 5 folds for translation, 1 for the others'
     """
     prof = get_profile(profile)
     parts = []

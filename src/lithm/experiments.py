@@ -187,7 +187,7 @@ PROFILES: dict[str, Profile] = {
             ),
             n_folds=5,
             folds=(0,),
-            folds_for={"translation": (0, 1), "init/mnist": (0, 1)},
+            folds_for={"translation": (0, 1)},
             levels=(0.0, 0.1),
             levels_for={
                 "translation": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.9),
@@ -232,6 +232,11 @@ PROFILES: dict[str, Profile] = {
             #   secondary experiments"); the init and connection runs it asks for, and every
             #   translation run, stay. Both datasets now train these three kinds at 0.1 (the
             #   paper's claim that they give no translation invariance is about every level).
+            # - why, with 51 runs stored, the MNIST init control drops fold 1: the CIFAR-10 FCN at
+            #   50 % took 0.85 CPU-hours and the projection reached 28.8 (above the 28.5 line).
+            #   This was the next cut fixed in advance (the issue lets the secondary experiments
+            #   use one fold); the control keeps its three MNIST levels (0, 30 and 90 %), paired
+            #   with the Keras-initialised FCN and the CNN of fold 0.
             scales={
                 "mnist": Scale(
                     epochs=100, patience=8, batch_size=256, lr=1e-3, subset=None, eval_subset=2000
