@@ -40,8 +40,36 @@ def test_status_and_table_on_an_empty_store(tmp_path, capsys):
     assert main(["status", "--profile", "smoke", "--results", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "translation" in out and "missing" in out
-    assert main(["table", "translation", "--profile", "smoke", "--results", str(tmp_path)]) == 1
+    with pytest.warns(UserWarning, match="no results folder"):
+        assert main(["table", "translation", "--profile", "smoke", "--results", str(tmp_path)]) == 1
     assert "lithm run translation --profile smoke" in capsys.readouterr().out
+
+
+def test_status_sets_the_projected_total_beside_the_budget(tmp_path, capsys, monkeypatch):
+    import lithm.runner
+
+    totals = {"runs": 89, "done": 51, "missing": 38, "hours": 19.0, "cpu_hours": 14.7,
+              "hours_left": 16.0, "outside": []}  # fmt: skip
+    rows = [
+        {
+            "experiment": "translation",
+            "dataset": "mnist",
+            "runs": 1,
+            "done": 1,
+            "running": 0,
+            "missing": 0,
+            "hours": 1.0,
+            "cpu_hours": 1.0,
+            "hours_left": 0.0,
+        }
+    ]
+    monkeypatch.setattr(lithm.runner, "grid_status", lambda profile, folder: (rows, totals))
+    assert main(["status", "--profile", "book", "--results", str(tmp_path)]) == 0
+    assert "projected total: 30.7 CPU-hours, over the book grid's budget of 30" in (
+        capsys.readouterr().out
+    )
+    assert main(["status", "--profile", "smoke", "--results", str(tmp_path)]) == 0
+    assert "projected total" not in capsys.readouterr().out, "the smoke grid has no budget"
 
 
 def test_run_then_table(tmp_path, capsys, monkeypatch):

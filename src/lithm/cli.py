@@ -147,8 +147,8 @@ def _cmd_status(args) -> int:
             print(_markdown(frame))
         else:
             _print_frame(frame)
-        left = total["hours_left"]
-        left = "unknown (no finished run of some kind yet)" if left is None else f"{left:.1f} h"
+        left_h = total["hours_left"]
+        left = "unknown (no finished run of some kind yet)" if left_h is None else f"{left_h:.1f} h"
         cpu = "?" if total["cpu_hours"] is None else f"{total['cpu_hours']:.2f}"
         print(
             f"all distinct runs: {total['done']} of {total['runs']} done, {total['hours']:.2f} h "
@@ -156,6 +156,14 @@ def _cmd_status(args) -> int:
             f"an otherwise idle machine: {left} (from the CPU time of finished runs; divide by "
             "the number of processes sharing the grid)"
         )
+        budget = PROFILES[profile].budget_cpu_hours
+        if budget is not None and total["cpu_hours"] is not None and left_h is not None:
+            projected = total["cpu_hours"] + left_h
+            print(
+                f"projected total: {projected:.1f} CPU-hours, "
+                f"{'within' if projected <= budget else 'over'} the {profile} grid's budget of "
+                f"{budget:g}"
+            )
         outside = total["outside"]
         if outside:
             shown = ", ".join(outside[:5]) + (", …" if len(outside) > 5 else "")

@@ -78,6 +78,9 @@ class Profile:
     #: the edge-noise pattern and rotation centre of every run (see RunConfig).
     edge_pattern: str = "frame"
     rotation_center: str = "image"
+    #: the CPU budget of the whole grid in core-hours of single-threaded runs, if it has one
+    #: (``lithm status`` sets the projected total beside it).
+    budget_cpu_hours: float | None = None
 
     def scale(self, dataset: str) -> Scale:
         return self.scales[canonical_dataset(dataset)]
@@ -197,6 +200,7 @@ PROFILES: dict[str, Profile] = {
             connection_probs=(0.2, 0.5, 0.8, 0.9, 0.99),
             connection_probs_for={"cifar10": (0.8, 0.9, 0.99)},
             connection_level=0.3,
+            budget_cpu_hours=30.0,
             # Departures from the paper's protocol (protocol §2-§3), each chosen from the pilot
             # (book appendix "Reproducibility", section "The pilot"):
             # - why patience 8 and 100 epochs (paper: 50/100 and 250/500): the pilot's runs

@@ -21,7 +21,7 @@ from lithm import tables
 from lithm.config import DATASETS
 from lithm.config import DISPLAY_NAMES as _NAMES
 from lithm.convergence import convergence
-from lithm.experiments import expand_all, pilot
+from lithm.experiments import expand_all, get_profile, pilot
 from lithm.paths import results_dir
 from lithm.store import ResultsStore
 
@@ -161,23 +161,28 @@ def pilot_summary(profile: str = "book", results=None) -> str:
     return " ".join(parts)
 
 
-#: The CPU budget of the whole book grid, both datasets and every experiment (core-hours of
-#: single-threaded runs; the book appendix *Reproducibility* says how it is counted).
-BUDGET_CPU_HOURS = 30.0
+def _against(hours: float, budget: float | None) -> str:
+    """'within the budget of 30' or 'over the budget of 30'; '' without a budget."""
+    if budget is None:
+        return ""
+    return f"{'within' if hours <= budget else 'over'} the budget of {budget:g}"
 
 
-def projection_check(profile: str = "book", results=None, budget=BUDGET_CPU_HOURS) -> str:
+def projection_check(profile: str = "book", results=None, budget: float | None = None) -> str:
     """Sentences, computed from the store: the pilot's projection against what the runs took.
 
     For every stored run of the grid the pilot projects its dataset's and model's mean epochs ×
     CPU seconds per epoch (:func:`projected_cost`); the sentence sets their sum beside the CPU
     time the same runs took, then adds the estimate of ``lithm status`` for the missing runs and
-    compares the total with ``budget``.
+    compares the total with ``budget`` (default: the profile's ``budget_cpu_hours``, 30 for the
+    book grid; the book appendix *Reproducibility* says how it is counted).
 
     >>> projection_check("book", results="/nonexistent")
     'No run of the grid is stored yet: nothing to set beside the projection.'
     """
     from lithm.runner import grid_status, run_cpu_seconds
+
+    budget = get_profile(profile).budget_cpu_hours if budget is None else budget
 
     cost = projected_cost(profile, results)
     per_run = {(r.dataset, r.model): r.pilot_epochs * r.cpu_s_per_epoch
@@ -206,16 +211,15 @@ def projection_check(profile: str = "book", results=None, budget=BUDGET_CPU_HOUR
     if done is None:
         return " ".join(parts) or "The stored runs have no recorded CPU time to compare."
     if totals["missing"] == 0:
-        verdict = "within" if done <= budget else "over"
-        parts.append(f"The whole grid took {done:.1f} CPU-hours, {verdict} the budget of "
-                     f"{budget:g}.")  # fmt: skip
+        verdict = _against(done, budget)
+        parts.append(f"The whole grid took {done:.1f} CPU-hours{verdict and ', '}{verdict}.")
     elif totals["hours_left"] is not None:
         total = done + totals["hours_left"]
-        verdict = "within" if total <= budget else "over"
+        verdict = _against(total, budget)
         parts.append(
             f"With {totals['missing']} of {totals['runs']} runs still missing, `lithm status` "
-            f"estimates {totals['hours_left']:.1f} CPU-hours more, {total:.1f} in all: "
-            f"{verdict} the budget of {budget:g}."
+            f"estimates {totals['hours_left']:.1f} CPU-hours more, {total:.1f} in all"
+            f"{verdict and ': '}{verdict}."
         )
     return " ".join(parts)
 
