@@ -13,6 +13,8 @@ free port), the check fails when
   (``_build/jupyter_execute/<page>.ipynb``) draws;
 - a link to one of the book's own pages or files is broken (missing file, or missing ``#anchor``);
 - a page shows the placeholder repository address (``github.com/OWNER/...``);
+- a table in a cell output shows a key of the results store ("cifar10", "val_acc") instead of
+  the book's name, or lists CIFAR-10 before MNIST (the paper's order is MNIST first);
 - a widget shows neither its controls (the widget manager rendered it) nor a static twin (a loaded
   image in a cell output of the same top-level section), or its state was not saved in the page.
 
@@ -102,6 +104,14 @@ _SNAPSHOT_JS = """
     outputImages: outputImages(document),
     links: Array.from(document.querySelectorAll("a[href]")).map((a) => a.href),
     widgetStates: states,
+    tables: Array.from(document.querySelectorAll(".cell_output table")).map((table) => ({
+      heads: Array.from(table.querySelectorAll("thead th")).map((th) => th.innerText.trim()),
+      rows: Array.from(table.querySelectorAll("tbody tr")).map((tr) => {
+        const first = tr.querySelector("th, td");
+        return first ? first.innerText.trim() : "";
+      }),
+      cells: Array.from(table.querySelectorAll("th, td")).map((cell) => cell.innerText.trim()),
+    })),
     widgets: Array.from(views).map((view) => {
       let model = null;
       try { model = JSON.parse(view.textContent).model_id; } catch (e) { model = null; }
@@ -220,6 +230,49 @@ def broken_link(url: str, origin: str, html_dir: Path) -> str | None:
     return None
 
 
+#: Keys of the results store that a table must show in the book's words (lithm.tables.label).
+STORE_KEYS = frozenset(
+    {"mnist", "cifar10", "cnn", "fcn", "val_acc", "val_loss", "edge_noise", "dist_1", "dist_4"}
+)
+#: The book's order of the datasets (the paper's: MNIST first), by display name.
+DATASET_ORDER = ("MNIST", "CIFAR-10")
+
+
+def _first(labels: list, name: str) -> int | None:
+    return next((i for i, label in enumerate(labels) if label.startswith(name)), None)
+
+
+def table_problems(tables: list) -> list:
+    """Tables of cell outputs that show a store key, or list CIFAR-10 before MNIST.
+
+    ``tables`` holds, per table, its header cells (``heads``), the first cell of each body row
+    (``rows``) and every cell (``cells``), as ``_SNAPSHOT_JS`` reads them.
+
+    >>> good = {"heads": ["", "MNIST", "CIFAR-10"], "rows": ["CNN"], "cells": ["CNN", "0.99"]}
+    >>> table_problems([good])
+    []
+    >>> bad = {"heads": ["model"], "rows": ["CIFAR-10 layer 1", "MNIST layer 1"], "cells": ["fcn"]}
+    >>> for problem in table_problems([good, bad]): print(problem)
+    table 2 shows store keys instead of the book's names: fcn
+    table 2 lists CIFAR-10 before MNIST in its rows (the book's order: lithm.tables.book_order)
+    """
+    problems = []
+    for number, table in enumerate(tables, 1):
+        raw = sorted({cell for cell in table.get("cells", []) if cell in STORE_KEYS})
+        if raw:
+            problems.append(
+                f"table {number} shows store keys instead of the book's names: {', '.join(raw)}"
+            )
+        for where, labels in (("rows", table.get("rows", [])), ("columns", table.get("heads", []))):
+            first, second = (_first(labels, name) for name in DATASET_ORDER)
+            if first is not None and second is not None and second < first:
+                problems.append(
+                    f"table {number} lists {DATASET_ORDER[1]} before {DATASET_ORDER[0]} in its "
+                    f"{where} (the book's order: lithm.tables.book_order)"
+                )
+    return problems
+
+
 def snapshot_problems(snapshot: dict, expected: int | None, origin: str, html_dir: Path) -> list:
     """The failures found in a page's snapshot (what ``_SNAPSHOT_JS`` returns).
 
@@ -250,6 +303,7 @@ def snapshot_problems(snapshot: dict, expected: int | None, origin: str, html_di
     for address in PLACEHOLDER_ADDRESSES:
         if address in page:
             problems.append(f"shows the placeholder repository address {address}")
+    problems += table_problems(snapshot.get("tables", []))
     states = set(snapshot.get("widgetStates", []))
     for widget in snapshot.get("widgets", []):
         model = widget.get("model")

@@ -236,6 +236,25 @@ def test_is_local_and_console_filter():
     assert check_pages.console_error_counts("uncaught exception: boom", "", origin, blocked)
 
 
+def test_check_pages_examples_hold():
+    import doctest
+
+    result = doctest.testmod(check_pages)
+    assert result.attempted >= 6 and result.failed == 0
+
+
+def test_table_problems_read_keys_and_the_dataset_order():
+    ordered = {"heads": ["dataset", "MNIST", "CIFAR-10"], "rows": ["MNIST", "CIFAR-10"],
+               "cells": ["MNIST", "validation", "0.99"]}  # fmt: skip
+    assert check_pages.table_problems([ordered]) == []
+    swapped = {"heads": ["CIFAR-10", "MNIST"], "rows": [], "cells": ["val_acc", "cifar10"]}
+    problems = check_pages.table_problems([swapped])
+    assert problems[0].endswith("cifar10, val_acc") and "in its columns" in problems[1]
+    snapshot = {"text": "", "outputImages": 0, "links": [], "widgets": [], "widgetStates": [],
+                "tables": [swapped]}  # fmt: skip
+    assert check_pages.snapshot_problems(snapshot, None, "http://h", ROOT) == problems
+
+
 def test_redirect_target():
     assert check_pages.redirect_target("<meta http-equiv='refresh' content='0;url=a/b.html'>") == (
         "a/b.html"
