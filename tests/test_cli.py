@@ -65,7 +65,7 @@ def test_status_sets_the_projected_total_beside_the_budget(tmp_path, capsys, mon
     ]
     monkeypatch.setattr(lithm.runner, "grid_status", lambda profile, folder: (rows, totals))
     assert main(["status", "--profile", "book", "--results", str(tmp_path)]) == 0
-    assert "projected total: 30.7 CPU-hours, over the book grid's budget of 30" in (
+    assert "projected total: 30.7 CPU-hours, over the budget of 30 (profile book)" in (
         capsys.readouterr().out
     )
     assert main(["status", "--profile", "smoke", "--results", str(tmp_path)]) == 0

@@ -128,7 +128,7 @@ def _cmd_status(args) -> int:
     import pandas as pd
 
     from lithm.paths import results_dir
-    from lithm.runner import grid_status
+    from lithm.runner import against_budget, grid_status
 
     profiles = list(PROFILES) if args.profile == "all" else [args.profile]
     for profile in profiles:
@@ -161,8 +161,7 @@ def _cmd_status(args) -> int:
             projected = total["cpu_hours"] + left_h
             print(
                 f"projected total: {projected:.1f} CPU-hours, "
-                f"{'within' if projected <= budget else 'over'} the {profile} grid's budget of "
-                f"{budget:g}"
+                f"{against_budget(projected, budget)} (profile {profile})"
             )
         outside = total["outside"]
         if outside:

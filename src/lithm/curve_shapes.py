@@ -18,13 +18,14 @@ from __future__ import annotations
 import pandas as pd
 
 from lithm.config import display_name
+from lithm.sharing import NOISE_FLOOR
+from lithm.tables import levels_text
 
 __all__ = ["SHAPE_FLOOR", "curve_shapes", "describe_shapes"]
 
-#: A move smaller than this share of the starting value (1 %) is read as "no move": the same
-#: floor as the controls of :mod:`lithm.sharing` (the measure's spread over initialisations is
-#: 0.1–0.3 %).
-SHAPE_FLOOR = 0.01
+#: A move smaller than this share of the starting value (1 %) is read as "no move": the floor of
+#: the controls in :mod:`lithm.sharing` (the measure's spread over initialisations is 0.1–0.3 %).
+SHAPE_FLOOR = NOISE_FLOOR
 
 _COLUMNS = ["level", "epoch 0", "lowest", "lowest epoch", "last", "last epoch", "rise", "folds"]
 
@@ -75,18 +76,10 @@ def curve_shapes(distances: pd.DataFrame, experiment: str, dataset: str, radius:
     return table.reset_index()[_COLUMNS]
 
 
-def _levels(levels) -> str:
-    words = [f"{100 * lv:g}" for lv in levels]
-    return (words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]) + " %"
-
-
 def _span(values, fmt="{:.3f}") -> str:
-    low, high = min(values), max(values)
-    return (
-        fmt.format(low)
-        if fmt.format(low) == fmt.format(high)
-        else (f"{fmt.format(low)}–{fmt.format(high)}")
-    )
+    """'0.109' when every value prints the same, else 'low–high'."""
+    low, high = fmt.format(min(values)), fmt.format(max(values))
+    return low if low == high else f"{low}–{high}"
 
 
 def describe_shapes(table: pd.DataFrame, dataset: str, radius: int = 1) -> str:
@@ -125,7 +118,7 @@ def describe_shapes(table: pd.DataFrame, dataset: str, radius: int = 1) -> str:
     if rose:
         k = len(rose)
         parts.append(
-            f"the curve{'s' if k != 1 else ''} at {_levels([r['level'] for r in rose])} "
+            f"the curve{'s' if k != 1 else ''} at {levels_text([r['level'] for r in rose])} "
             f"rise{'s' if k == 1 else ''} again, by {_span([r['rise'] for r in rose])} from "
             f"{'its' if k == 1 else 'their'} lowest point to {'its' if k == 1 else 'their'} "
             "last epoch"
@@ -133,7 +126,7 @@ def describe_shapes(table: pd.DataFrame, dataset: str, radius: int = 1) -> str:
     if stayed:
         k = len(stayed)
         parts.append(
-            f"the curve{'s' if k != 1 else ''} at {_levels([r['level'] for r in stayed])} "
+            f"the curve{'s' if k != 1 else ''} at {levels_text([r['level'] for r in stayed])} "
             f"end{'s' if k == 1 else ''} within {floor:g} % of {'its' if k == 1 else 'their'} "
             "lowest value"
         )

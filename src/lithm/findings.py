@@ -32,6 +32,7 @@ import pandas as pd
 from lithm.config import DISPLAY_NAMES as _NAMES
 from lithm.config import canonical_dataset
 from lithm.paper import PROTOCOL
+from lithm.tables import levels_text
 from lithm.verdicts import FLOOR_MARGIN, compare
 
 __all__ = [
@@ -188,7 +189,7 @@ def steps_to_reach(
     short = (
         f"the FCN needed {_more_or_fewer(value)} to reach {fraction:.0%} of the "
         f"CNN's best clean accuracy on {_NAMES[ds]} (median over {len(extras)} level-and-fold "
-        f"pair{'s' if len(extras) != 1 else ''} at {_levels_text(extra_levels)} translation)"
+        f"pair{'s' if len(extras) != 1 else ''} at {levels_text(extra_levels)} translation)"
         if value is not None
         else f"the FCN did not reach {fraction:.0%} of the CNN's best clean accuracy"
         if nevers
@@ -202,12 +203,6 @@ def _more_or_fewer(epochs: float) -> str:
     if epochs == 0:
         return "as many epochs as the CNN"
     return f"{abs(epochs):g} {'more' if epochs > 0 else 'fewer'} epochs than the CNN"
-
-
-def _levels_text(levels) -> str:
-    """Levels as words: ``[0.5, 0.9]`` → ``"50 and 90 %"``."""
-    names = [f"{100 * lv:g}" for lv in levels]
-    return (", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]) + " %"
 
 
 def _direction(v, what: str) -> str:

@@ -161,13 +161,6 @@ def pilot_summary(profile: str = "book", results=None) -> str:
     return " ".join(parts)
 
 
-def _against(hours: float, budget: float | None) -> str:
-    """'within the budget of 30' or 'over the budget of 30'; '' without a budget."""
-    if budget is None:
-        return ""
-    return f"{'within' if hours <= budget else 'over'} the budget of {budget:g}"
-
-
 def projection_check(profile: str = "book", results=None, budget: float | None = None) -> str:
     """Sentences, computed from the store: the pilot's projection against what the runs took.
 
@@ -180,10 +173,9 @@ def projection_check(profile: str = "book", results=None, budget: float | None =
     >>> projection_check("book", results="/nonexistent")
     'No run of the grid is stored yet: nothing to set beside the projection.'
     """
-    from lithm.runner import grid_status, run_cpu_seconds
+    from lithm.runner import against_budget, grid_status, run_cpu_seconds
 
     budget = get_profile(profile).budget_cpu_hours if budget is None else budget
-
     cost = projected_cost(profile, results)
     per_run = {(r.dataset, r.model): r.pilot_epochs * r.cpu_s_per_epoch
                for r in cost.itertuples()}  # fmt: skip
@@ -211,11 +203,11 @@ def projection_check(profile: str = "book", results=None, budget: float | None =
     if done is None:
         return " ".join(parts) or "The stored runs have no recorded CPU time to compare."
     if totals["missing"] == 0:
-        verdict = _against(done, budget)
+        verdict = against_budget(done, budget)
         parts.append(f"The whole grid took {done:.1f} CPU-hours{verdict and ', '}{verdict}.")
     elif totals["hours_left"] is not None:
         total = done + totals["hours_left"]
-        verdict = _against(total, budget)
+        verdict = against_budget(total, budget)
         parts.append(
             f"With {totals['missing']} of {totals['runs']} runs still missing, `lithm status` "
             f"estimates {totals['hours_left']:.1f} CPU-hours more, {total:.1f} in all"

@@ -407,6 +407,17 @@ def _cpu_hours(records) -> float | None:
     return None if any(v is None for v in values) else sum(values) / 3600
 
 
+def against_budget(hours: float, budget: float | None) -> str:
+    """``hours`` against a profile's ``budget_cpu_hours``, in words ('' without a budget).
+
+    >>> against_budget(28.1, 30), against_budget(30.7, 30), against_budget(5.0, None)
+    ('within the budget of 30', 'over the budget of 30', '')
+    """
+    if budget is None:
+        return ""
+    return f"{'within' if hours <= budget else 'over'} the budget of {budget:g}"
+
+
 #: Reader's labels for the columns of :func:`status` (the book's cost table).
 STATUS_LABELS = {
     "runs": "runs in grid", "done": "runs stored", "running": "running", "missing": "missing",

@@ -30,6 +30,7 @@ from lithm.config import RunConfig
 from lithm.geometry import unread_positions
 from lithm.metrics import CONTROLS, block_norms, distance_controls, inner_window
 from lithm.models import ARCHITECTURES, build_model
+from lithm.tables import levels_text
 
 __all__ = [
     "CONTROL_LABELS",
@@ -345,13 +346,6 @@ def _verb(change: float) -> str:
     return f"{'falls' if change < 0 else 'rises'} by {abs(change):.1f} %"
 
 
-def _levels_text(levels) -> str:
-    """'30 %', '50 and 90 %' or '10, 20 and 30 %'."""
-    words = [f"{100 * lv:g}" for lv in levels]
-    joined = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-    return f"{joined} %"
-
-
 def _direction(c, gap: float | None = None) -> str:
     """What the per-block distance says about one run, in one sentence: its change from the start
     and, for a translated run (``gap``: its final per-block distance relative to the untranslated
@@ -534,7 +528,7 @@ def _reading(wide: pd.DataFrame, translated: list[float], radius: int = 1) -> st
             # why "at all": the range spans every level, also those not counted before it
             span = "" if len(levels) == len(gaps) else f" at all {len(gaps)} levels"
             gap = f"gaps{span} from {_pct(low)} to {_pct(high)}, lowest at {_level(lowest)}"
-        named = f"{_levels_text(levels)}; " if levels else ""
+        named = f"{levels_text(levels)}; " if levels else ""
         return f"{len(levels)} {of} ({named}{gap})"
 
     facts = (
@@ -560,14 +554,14 @@ def _reading(wide: pd.DataFrame, translated: list[float], radius: int = 1) -> st
         return (f"{facts} Only the paper's measure separates translation from no translation; the "
                 "per-block distance does not at any stored level: the separation comes from "
                 "uneven block sizes, not from kernels becoming alike.")  # fmt: skip
-    parts = [f"At {_levels_text(alike)} the kernels became more alike in direction than without "
+    parts = [f"At {levels_text(alike)} the kernels became more alike in direction than without "
              "translation, the reading the paper gives."]  # fmt: skip
     if sizes:
-        parts.append(f"At {_levels_text(sizes)} only the paper's measure separates translation "
+        parts.append(f"At {levels_text(sizes)} only the paper's measure separates translation "
                      "from no translation: there the separation comes from uneven block sizes, "
                      "not from kernels becoming alike.")  # fmt: skip
     if neither:
-        parts.append(f"At {_levels_text(neither)} neither measure ends more than {floor:g} % "
+        parts.append(f"At {levels_text(neither)} neither measure ends more than {floor:g} % "
                      "below the untranslated run.")  # fmt: skip
     return " ".join([facts, *parts]) + trend
 

@@ -9,6 +9,7 @@ of the book spells a name and rounds a number the same way (protocol §9 for the
 - :func:`relabel_index`: an index (or the columns) of such keys, level by level;
 - :func:`book_order`: rows of MNIST before those of CIFAR-10, as in the paper;
 - :func:`by_dataset`: a table split by dataset, in that order;
+- :func:`levels_text`: training levels as a sentence lists them ("10, 20 and 30 %");
 - :func:`readable`: a whole table as a pandas Styler.
 
 >>> import pandas as pd
@@ -24,7 +25,7 @@ import pandas as pd
 
 from lithm.config import DATASETS, DISPLAY_NAMES
 
-__all__ = ["book_order", "by_dataset", "label", "readable", "relabel_index"]
+__all__ = ["book_order", "by_dataset", "label", "levels_text", "readable", "relabel_index"]
 
 #: The book's order of the datasets, by key or by display name.
 _ORDER = {
@@ -70,6 +71,17 @@ def relabel_index(index: pd.Index, labels: dict | None = None, level: str = "per
         ]
         return pd.MultiIndex.from_tuples(tuples, names=names)
     return pd.Index([label(v, index.name, labels, level) for v in index], name=index.name)
+
+
+def levels_text(levels) -> str:
+    """Training levels in words, as the book's sentences list them.
+
+    >>> levels_text([0.3]), levels_text([0.5, 0.9]), levels_text([0.1, 0.2, 0.3])
+    ('30 %', '50 and 90 %', '10, 20 and 30 %')
+    """
+    words = [f"{100 * float(lv):g}" for lv in levels]
+    joined = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return f"{joined} %"
 
 
 def book_order(table: pd.DataFrame) -> pd.DataFrame:
