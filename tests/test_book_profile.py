@@ -120,7 +120,12 @@ def test_convergence_table_counts_per_dataset(tmp_path):
     other["config"]["fold"] = 1
     other["run_id"] = RunConfig.from_dict(other["config"]).run_id
     store.write(other)
+    cifar = _record([0.1, 0.3, 0.3, 0.3, 0.3], stopped=True)
+    cifar["config"]["dataset"] = "cifar10"
+    cifar["run_id"] = RunConfig.from_dict(cifar["config"]).run_id
+    store.write(cifar)
     table = convergence_table(tmp_path)
+    assert table["dataset"].tolist() == ["mnist", "cifar10"], "book order"
     row = table.iloc[0]
     assert (row["runs"], row["converged"], row["percent"]) == (2, 1, 50.0)
     assert table.attrs["unconverged"] == [other["run_id"]]

@@ -70,12 +70,14 @@ def convergence_table(source, window: int | None = None, tolerance: float = TOLE
     """Per dataset: how many stored runs converged (stopped by patience or flat) and which did not.
 
     ``source`` is a results folder or :class:`~lithm.store.ResultsStore`. Returns a pandas
-    DataFrame with columns dataset, runs, one column per state, ``converged`` and ``percent``;
+    DataFrame with columns dataset, runs, one column per state, ``converged`` and ``percent``, one
+    row per dataset in the book's order (MNIST first);
     ``table.attrs["unconverged"]`` lists the run ids still learning.
     """
     import pandas as pd
 
     from lithm.store import ResultsStore
+    from lithm.tables import book_order
 
     store = source if isinstance(source, ResultsStore) else ResultsStore(Path(source))
     rows, unconverged = {}, []
@@ -93,5 +95,6 @@ def convergence_table(source, window: int | None = None, tolerance: float = TOLE
         table[state] = table[state].astype(int)
     table["converged"] = table["stopped by patience"] + table["flat"]
     table["percent"] = (100 * table["converged"] / table["runs"].clip(lower=1)).round(1)
+    table = book_order(table).reset_index(drop=True)  # MNIST first, as the paper
     table.attrs["unconverged"] = sorted(unconverged)
     return table
