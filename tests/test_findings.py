@@ -47,7 +47,7 @@ def test_fcn_needs_three_more_epochs():
     assert f.value == 3
     assert set(f.table["fcn_epochs"]) == {5} and set(f.table["cnn_epochs"]) == {2}
     assert set(f.table["fcn_steps"] - f.table["cnn_steps"]) == {3 * (480 // 64)}
-    assert "3 epoch(s) (21 steps) later than the CNN" in f.sentence
+    assert "3 epochs (21 steps) later than the CNN" in f.sentence
     assert "50% translation" in f.sentence and "90% translation" in f.sentence
     assert "needed 3 more epochs than the CNN" in f.short
     assert "median over 4 level-and-fold pairs at 50 and 90 % translation" in f.short

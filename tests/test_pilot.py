@@ -36,7 +36,7 @@ def test_projected_cost_is_runs_times_epochs_times_seconds(smoke_store):
         row["runs"] * row["pilot_epochs"] * row["cpu_s_per_epoch"] / 3600
     )
     assert math.isnan(cost.loc[("cifar10", "cnn"), "cpu_hours"]), "no CIFAR-10 pilot run"
-    assert "4 pilot run(s) are not stored yet" in pilot_summary("smoke", smoke_store)
+    assert "4 pilot runs are not stored yet" in pilot_summary("smoke", smoke_store)
 
 
 def test_projection_check_sets_the_measured_time_beside_the_projection(smoke_store):

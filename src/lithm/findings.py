@@ -32,7 +32,7 @@ import pandas as pd
 from lithm.config import DISPLAY_NAMES as _NAMES
 from lithm.config import canonical_dataset
 from lithm.paper import PROTOCOL
-from lithm.tables import levels_text
+from lithm.tables import counted, levels_text
 from lithm.verdicts import FLOOR_MARGIN, compare
 
 __all__ = [
@@ -173,9 +173,9 @@ def steps_to_reach(
         extra_levels.append(level)
         median_e, median_s = float(extra_e.median()), float(extra_s.median())
         if median_e > 0:
-            how = f"{median_e:g} epoch(s) ({median_s:,.0f} steps) later than the CNN"
+            how = f"{counted(median_e, 'epoch')} ({median_s:,.0f} steps) later than the CNN"
         elif median_e < 0:
-            how = f"{-median_e:g} epoch(s) ({-median_s:,.0f} steps) earlier than the CNN"
+            how = f"{counted(-median_e, 'epoch')} ({-median_s:,.0f} steps) earlier than the CNN"
         else:
             how = "in the same epoch as the CNN"
         spread = "" if len(sub) == 1 else f" (median of {len(sub)} folds, range "
@@ -210,8 +210,8 @@ def _direction(v, what: str) -> str:
     if v.ours is None:
         return f"{what}: cannot tell ({v.reason})"
     if v.low is None:
-        return f"{what}: {v.ours:+.3f} ({v.n_folds} fold(s)), cannot tell: {v.reason}"
-    interval = f" (95 % interval {v.low:+.3f} to {v.high:+.3f}, {v.n_folds} fold(s))"
+        return f"{what}: {v.ours:+.3f} ({counted(v.n_folds, 'fold')}), cannot tell: {v.reason}"
+    interval = f" (95 % interval {v.low:+.3f} to {v.high:+.3f}, {counted(v.n_folds, 'fold')})"
     if "chance" in v.reason or "ceiling" in v.reason or "mixed" in v.reason:
         return f"{what}: {v.ours:+.3f}{interval}, cannot tell: {v.reason}"
     if v.outcome == "reproduces":

@@ -24,6 +24,7 @@ from lithm.convergence import convergence
 from lithm.experiments import expand_all, get_profile, pilot
 from lithm.paths import results_dir
 from lithm.store import ResultsStore
+from lithm.tables import counted
 
 _COLUMNS = (
     "dataset", "model", "level", "state", "epochs_run", "best_epoch", "cap", "best_val_acc",
@@ -157,7 +158,8 @@ def pilot_summary(profile: str = "book", results=None) -> str:
             f"({len(expand_all(profile))} distinct runs)."
         )
     if missing:
-        parts.append(f"{missing} pilot run(s) are not stored yet.")
+        parts.append(f"{counted(missing, 'pilot run')} {'is' if missing == 1 else 'are'} not "
+                     "stored yet.")  # fmt: skip
     return " ".join(parts)
 
 

@@ -10,6 +10,7 @@ of the book spells a name and rounds a number the same way (protocol §9 for the
 - :func:`book_order`: rows of MNIST before those of CIFAR-10, as in the paper;
 - :func:`by_dataset`: a table split by dataset, in that order;
 - :func:`levels_text`: training levels as a sentence lists them ("10, 20 and 30 %");
+- :func:`counted`: a number with its noun in the right number ("1 epoch", "6 epochs");
 - :func:`readable`: a whole table as a pandas Styler.
 
 >>> import pandas as pd
@@ -25,7 +26,9 @@ import pandas as pd
 
 from lithm.config import DATASETS, DISPLAY_NAMES
 
-__all__ = ["book_order", "by_dataset", "label", "levels_text", "readable", "relabel_index"]
+__all__ = [
+    "book_order", "by_dataset", "counted", "label", "levels_text", "readable", "relabel_index",
+]  # fmt: skip
 
 #: The book's order of the datasets, by key or by display name.
 _ORDER = {
@@ -71,6 +74,15 @@ def relabel_index(index: pd.Index, labels: dict | None = None, level: str = "per
         ]
         return pd.MultiIndex.from_tuples(tuples, names=names)
     return pd.Index([label(v, index.name, labels, level) for v in index], name=index.name)
+
+
+def counted(n, noun: str, plural: str | None = None) -> str:
+    """``n`` with its noun in the right number, as a sentence writes it.
+
+    >>> counted(1, "epoch"), counted(6, "epoch"), counted(7.5, "epoch"), counted(2, "is", "are")
+    ('1 epoch', '6 epochs', '7.5 epochs', '2 are')
+    """
+    return f"{n:g} {noun if n == 1 else (plural or noun + 's')}"
 
 
 def levels_text(levels) -> str:
