@@ -92,7 +92,7 @@ from IPython.display import display
 from myst_nb import glue
 from torch import nn
 
-from lithm.chapter import ParameterError, check_parameters
+from lithm.chapter import check_parameters
 from lithm.classroom import plot_in_class, train_in_class
 from lithm.config import DISPLAY_NAMES
 from lithm.layers import FreeConv2d
@@ -110,8 +110,6 @@ params = check_parameters(
     seed=seed,
     class_scale=class_scale,
 )
-if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-    raise ParameterError(f"seed={seed!r} must be an integer >= 0, e.g. 0")
 DATASETS = params["datasets"]
 DEVICE = pick_device(params["device"])
 NAMES = DISPLAY_NAMES  # how the book writes datasets and models

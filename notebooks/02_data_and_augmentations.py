@@ -117,9 +117,6 @@ params = check_parameters(
     seed=seed,
     class_scale=class_scale,
 )
-for _name, _value in (("image_index", image_index), ("seed", seed)):
-    if isinstance(_value, bool) or not isinstance(_value, int) or _value < 0:
-        raise ParameterError(f"{_name}={_value!r} must be an integer >= 0, e.g. 0")
 DATASETS = params["datasets"]
 DEVICE = pick_device(params["device"])
 NAMES = DISPLAY_NAMES  # how the book writes datasets and models

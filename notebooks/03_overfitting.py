@@ -97,6 +97,7 @@ params = check_parameters(
     train_missing=train_missing,
     levels=levels,
     epochs=epochs,
+    class_scale=class_scale,
 )
 NAMES = DISPLAY_NAMES  # how the book writes datasets and models
 CLASS_SCALE = class_scale or default_scale()

@@ -130,6 +130,7 @@ params = check_parameters(
     device=device,
     train_missing=train_missing,
     levels=levels,
+    class_scale=class_scale,
 )
 DATASETS = params["datasets"]
 LEVELS = None if levels is None else sorted({round(float(v), 6) for v in levels})

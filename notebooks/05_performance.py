@@ -97,7 +97,8 @@ from lithm.translation import (
 from lithm.verdicts import compare, verdict_sentences
 
 params = check_parameters(
-    profile=profile, datasets=datasets, device=device, train_missing=train_missing, way=way
+    profile=profile, datasets=datasets, device=device, train_missing=train_missing, way=way,
+    class_scale=class_scale,
 )
 if way not in WAYS:
     raise ParameterError(f"way={way!r} is not a way of aggregating; use one of: {', '.join(WAYS)}")

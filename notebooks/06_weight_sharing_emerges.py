@@ -97,7 +97,7 @@ from torch import nn
 
 from lithm.analysis import load_distances, runs_of, scale_label
 from lithm.chapter import ParameterError, check_parameters, ensure_results, profile_note
-from lithm.classroom import CLASS_SCALES, default_scale
+from lithm.classroom import default_scale
 from lithm.curve_shapes import curve_shapes, describe_shapes
 from lithm.experiments import expand
 from lithm.geometry import describe_unread, unread_positions
@@ -136,18 +136,15 @@ params = check_parameters(
     train_missing=train_missing,
     filter_index=filter_index,
     levels=levels,
+    class_scale=class_scale,
 )
 DATASETS = params["datasets"]
 N_FILTERS = {ds: ARCHITECTURES[ds].layers[0].filters for ds in DATASETS}
-if isinstance(filter_index, bool) or not isinstance(filter_index, int) or filter_index < 0:
-    raise ParameterError(f"filter_index={filter_index!r} must be an integer >= 0")
 if filter_index >= min(N_FILTERS.values()):
     limits = ", ".join(f"{ds}: 0-{n - 1}" for ds, n in N_FILTERS.items())
     raise ParameterError(f"filter_index={filter_index} is too large; valid values: {limits}")
 LEVELS = None if levels is None else sorted({round(float(v), 6) for v in levels})
 CLASS_SCALE = default_scale() if class_scale is None else class_scale
-if CLASS_SCALE not in CLASS_SCALES:
-    raise ParameterError(f"class_scale={class_scale!r}: use one of {', '.join(CLASS_SCALES)}")
 INITS = {"keras": "Keras fans (paper)", "conv": "convolution fans"}
 
 

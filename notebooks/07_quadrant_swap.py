@@ -94,7 +94,7 @@ from IPython.display import display
 from lithm.analysis import comparison_table, runs_of, scale_label
 from lithm.augment import quadrant_swap
 from lithm.chapter import ParameterError, check_parameters, ensure_results, profile_note
-from lithm.classroom import CLASS_SCALES, default_scale, plot_in_class, train_in_class
+from lithm.classroom import default_scale, plot_in_class, train_in_class
 from lithm.config import DISPLAY_NAMES
 from lithm.data import DataMissingError, load_dataset, synthetic_dataset, to_float
 from lithm.experiments import EXPERIMENTS, expand
@@ -124,10 +124,10 @@ params = check_parameters(
     datasets=datasets,
     device=device,
     train_missing=train_missing,
+    level=level,
+    class_scale=class_scale,
 )
 DATASETS = params["datasets"]
-if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 <= level < 1:
-    raise ParameterError(f"level={level!r} must be a translation level in [0, 1), e.g. 0.0 or 0.3")
 LEVEL = round(float(level), 6)
 if isinstance(scatter_experiments, str):
     scatter_experiments = [scatter_experiments]
@@ -139,8 +139,6 @@ if _bad:
     )
 SCATTER = ["translation", *[e for e in scatter_experiments if e != "translation"]]
 CLASS_SCALE = default_scale() if class_scale is None else class_scale
-if CLASS_SCALE not in CLASS_SCALES:
-    raise ParameterError(f"class_scale={class_scale!r}: use one of {', '.join(CLASS_SCALES)}")
 NAMES = DISPLAY_NAMES  # how the book writes datasets and models
 SWAPS = {"swap_13": "I ↔ III (the paper's)", "swap_24": "II ↔ IV", "swap_both": "both pairs"}
 CHANCE = 0.1

@@ -88,7 +88,7 @@ from lithm.analysis import (
     provenance_summary,
     scale_label,
 )
-from lithm.chapter import ParameterError, check_parameters, ensure_results, profile_note
+from lithm.chapter import check_parameters, ensure_results, profile_note
 from lithm.config import DISPLAY_NAMES
 from lithm.experiments import EXPERIMENTS, expand_all
 from lithm.findings import all_findings
@@ -124,8 +124,6 @@ params = check_parameters(
     timing_steps=timing_steps,
     class_scale=class_scale,
 )
-if isinstance(timing_steps, bool) or not isinstance(timing_steps, int) or timing_steps < 1:
-    raise ParameterError(f"timing_steps={timing_steps!r} must be a positive integer, e.g. 5")
 DATASETS = params["datasets"]
 NAMES = DISPLAY_NAMES  # how the book writes datasets and models
 MiB = 2**20

@@ -33,7 +33,17 @@ def check_parameters(
 ) -> dict:
     """Validate a chapter's parameters; return them normalised, or raise :class:`ParameterError`.
 
-    ``others`` are checked for simple sanity: positive ``epochs``, levels in ``[0, 1)``.
+    ``others`` are checked by name, so that every chapter says the same about the same mistake:
+    ``epochs`` and ``timing_steps`` positive integers (``epochs`` may be None), ``seed``,
+    ``image_index`` and ``filter_index`` integers >= 0, ``level`` and every entry of ``levels``
+    in ``[0, 1)``, ``class_scale`` None or one of :data:`lithm.classroom.CLASS_SCALES`.
+
+    >>> check_parameters(profile="smoke", datasets="mnist", seed=3)["seed"]
+    3
+    >>> check_parameters(profile="smoke", datasets="mnist", seed=-1)
+    Traceback (most recent call last):
+    ...
+    lithm.chapter.ParameterError: seed=-1 must be an integer >= 0, e.g. 0
     """
     if profile not in PROFILES:
         raise ParameterError(
@@ -59,14 +69,37 @@ def check_parameters(
     out = {"profile": profile, "datasets": datasets, "device": device,
            "train_missing": bool(train_missing)}  # fmt: skip
     for name, value in others.items():
-        if name == "epochs" and value is not None and (not isinstance(value, int) or value < 1):
-            raise ParameterError(f"epochs={value!r} must be a positive integer or None")
-        if name.endswith("levels") and value is not None:
-            bad = [v for v in value if not 0 <= float(v) < 1]
-            if bad:
-                raise ParameterError(f"{name}={value!r}: levels must lie in [0, 1), e.g. 0.3")
+        _check_other(name, value)
         out[name] = value
     return out
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_level(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1
+
+
+def _check_other(name: str, value) -> None:
+    """Raise :class:`ParameterError` when a known chapter parameter has a wrong value."""
+    if name == "epochs" and value is not None and (not _is_int(value) or value < 1):
+        raise ParameterError(f"epochs={value!r} must be a positive integer or None")
+    if name == "timing_steps" and (not _is_int(value) or value < 1):
+        raise ParameterError(f"timing_steps={value!r} must be a positive integer, e.g. 5")
+    if name in ("seed", "image_index", "filter_index") and (not _is_int(value) or value < 0):
+        raise ParameterError(f"{name}={value!r} must be an integer >= 0, e.g. 0")
+    if name == "level" and not _is_level(value):
+        raise ParameterError(f"level={value!r} must be a translation level in [0, 1), e.g. 0.3")
+    if name.endswith("levels") and value is not None:
+        if isinstance(value, (str, bytes)) or not all(_is_level(v) for v in value):
+            raise ParameterError(f"{name}={value!r}: levels must lie in [0, 1), e.g. 0.3")
+    if name == "class_scale" and value is not None:
+        from lithm.classroom import CLASS_SCALES
+
+        if value not in CLASS_SCALES:
+            raise ParameterError(f"class_scale={value!r}: use one of {', '.join(CLASS_SCALES)}")
 
 
 def ensure_results(
