@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lithm.config import DATASETS, RunConfig, display_name
+from lithm.config import RunConfig, display_name
 
 #: The possible states of a stored run, from best to worst evidence.
 STATES = ("stopped by patience", "flat", "still learning")
@@ -54,9 +54,10 @@ def convergence_sentences(table) -> list[str]:
     MNIST: 4 of 4 stored runs finished learning (100 %): 3 stopped by patience, 1 flat at its
     epoch cap, 0 still learning.
     """
+    from lithm.tables import book_order
+
     out = []
-    order = {ds: rank for rank, ds in enumerate(DATASETS)}  # the book's order of the datasets
-    for row in sorted(table.to_dict("records"), key=lambda r: order.get(r["dataset"], len(order))):
+    for row in book_order(table).to_dict("records"):
         out.append(
             f"{display_name(row['dataset'])}: {row['converged']} of {row['runs']} "
             f"stored runs finished learning ({row['percent']:g} %): {row['stopped by patience']} "

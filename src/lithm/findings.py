@@ -188,8 +188,8 @@ def steps_to_reach(
     value = float(np.median(extras)) if extras else None
     short = (
         f"the FCN needed {_more_or_fewer(value)} to reach {fraction:.0%} of the "
-        f"CNN's best clean accuracy on {_NAMES[ds]} (median over {len(extras)} level-and-fold "
-        f"pair{'s' if len(extras) != 1 else ''} at {levels_text(extra_levels)} translation)"
+        f"CNN's best clean accuracy on {_NAMES[ds]} (median over "
+        f"{counted(len(extras), 'level-and-fold pair')} at {levels_text(extra_levels)} translation)"
         if value is not None
         else f"the FCN did not reach {fraction:.0%} of the CNN's best clean accuracy"
         if nevers

@@ -37,6 +37,11 @@ _ORDER = {
 }
 
 
+def _rank(datasets) -> np.ndarray:
+    """Each dataset's place in the book's order (an unknown one goes last)."""
+    return np.asarray([_ORDER.get(d, len(_ORDER)) for d in datasets])
+
+
 def label(value, axis: str | None = None, labels: dict | None = None, level: str = "percent"):
     """``value`` as the reader knows it: a display name, a label from ``labels``, or a number.
 
@@ -110,8 +115,7 @@ def book_order(table: pd.DataFrame) -> pd.DataFrame:
         where = table["dataset"]
     else:
         return table
-    rank = np.asarray([_ORDER.get(d, len(_ORDER)) for d in where])
-    return table.iloc[np.argsort(rank, kind="stable")]
+    return table.iloc[np.argsort(_rank(where), kind="stable")]
 
 
 def by_dataset(frame: pd.DataFrame):
@@ -123,8 +127,8 @@ def by_dataset(frame: pd.DataFrame):
     [('mnist', [2]), ('cifar10', [1, 3])]
     """
     present = list(dict.fromkeys(frame["dataset"]))
-    for ds in sorted(present, key=lambda d: _ORDER.get(d, len(_ORDER))):
-        yield ds, frame[frame["dataset"] == ds]
+    for i in np.argsort(_rank(present), kind="stable"):
+        yield present[i], frame[frame["dataset"] == present[i]]
 
 
 def readable(
@@ -153,7 +157,7 @@ def readable(
     """
     shown = book_order(table).copy()
     if "dataset" in shown.columns.names:  # datasets across the columns: the same order
-        rank = [_ORDER.get(d, len(_ORDER)) for d in shown.columns.get_level_values("dataset")]
+        rank = _rank(shown.columns.get_level_values("dataset"))
         shown = shown.iloc[:, np.argsort(rank, kind="stable")]
     for column in ("dataset", "model", "level"):
         if column in shown.columns:
