@@ -124,9 +124,9 @@ from lithm.sharing import (
     train_and_measure,
 )
 from lithm.store import ResultsStore
-from lithm.tables import book_order
+from lithm.tables import AUGMENTATION_NAMES, book_order
 from lithm.translation import NAMES, pretty
-from lithm.verdicts import claim_datasets, claim_verdict, verdict_sentences
+from lithm.verdicts import claim_datasets, claim_verdict, outcome_counts, verdict_sentences
 from lithm.widgets import explorer as figure_explorer
 
 params = check_parameters(
@@ -152,6 +152,8 @@ def readable(table):
     """A table indexed by ids, ready to read: dataset names, levels in %, initialisations in
     words (indexing on the ids also hides the bare row numbers)."""
     shown = pretty(book_order(table))  # MNIST rows first, rows otherwise kept
+    if "augmentation" in shown.index.names:
+        shown = shown.rename(index=AUGMENTATION_NAMES, level="augmentation")
     if "init" in shown.index.names:
         shown = shown.rename(index=INITS, level="init").rename_axis(
             index={"init": "initialisation"}
@@ -961,14 +963,8 @@ say(mine.sentences())
 
 # %%
 outcomes = [v.outcome for v in DISTANCE_VERDICTS]
-n_yes, n_no = outcomes.count("reproduces"), outcomes.count("does not reproduce")
 if outcomes:
-    print(
-        f"Of the paper's {len(outcomes)} statements about Fig. 5, {n_yes} "
-        f"{'reproduces' if n_yes == 1 else 'reproduce'} at our scale, {n_no} "
-        f"{'does' if n_no == 1 else 'do'} not, and for {outcomes.count('cannot tell')} we "
-        "cannot tell."
-    )
+    print(outcome_counts(outcomes, "statements about Fig. 5"))
 else:
     print("The paper's statements about Fig. 5 are about MNIST, which this page does not show.")
 found = readings(CONTROLS_TABLE)

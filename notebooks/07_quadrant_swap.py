@@ -115,9 +115,9 @@ from lithm.quadrants import (
 from lithm.selfcheck import confirm
 from lithm.sentences import say
 from lithm.store import ResultsStore
-from lithm.tables import by_dataset
+from lithm.tables import AUGMENTATION_NAMES, by_dataset
 from lithm.translation import pretty
-from lithm.verdicts import claim_verdict, verdict_sentences
+from lithm.verdicts import claim_verdict, outcome_counts, verdict_sentences
 
 params = check_parameters(
     profile=profile,
@@ -721,7 +721,8 @@ pooled = pooled[pooled["connection_mode"] == "none"].drop_duplicates(["run_id", 
 points = final_epochs(pooled)
 print(
     f"{len(points)} runs: "
-    + ", ".join(f"{k} {v}" for k, v in points["augmentation"].value_counts().items())
+    + ", ".join(f"{AUGMENTATION_NAMES.get(k, k)} {v}"
+                for k, v in points["augmentation"].value_counts().items())  # fmt: skip
 )
 
 # %% tags=["hide-input"]
@@ -829,8 +830,8 @@ for _, f in fits.iterrows():
         verdict = "the FCN has no swap deficit here to explain"
     print(
         f"{NAMES[f['dataset']]}: over {int(f['runs'])} runs the FCN's mean swap accuracy is "
-        f"{raw:+.3f} from the CNN's; at equal translation accuracy the difference is {c:+.3f}. "
-        f"So {verdict}."
+        f"{abs(raw):.3f} {'below' if raw < 0 else 'above'} the CNN's; at equal translation "
+        f"accuracy it is {abs(c):.3f} {'below' if c < 0 else 'above'}. So {verdict}."
     )
 pretty(fits.set_index("dataset")).style.format(precision=3, na_rep="–").set_caption(
     "Least-squares fit over the runs of the scatter plot (final epoch)"
@@ -952,11 +953,7 @@ except DataMissingError as err:
 
 # %%
 outcomes = [claim_verdict(frame, c).outcome for c in SWAP_CLAIMS]
-print(
-    f"Of the paper's {len(outcomes)} statements about the swap, {outcomes.count('reproduces')} "
-    f"reproduce at our scale, {outcomes.count('does not reproduce')} do not, and for "
-    f"{outcomes.count('cannot tell')} we cannot tell (the sentences under the first table)."
-)
+print(outcome_counts(outcomes, "statements about the swap"), "Each one's sentence stands under the first table.")
 
 # %% [markdown]
 # ```{admonition} Key takeaways

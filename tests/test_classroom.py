@@ -103,6 +103,7 @@ def test_variant_names_keep_the_books_spelling_of_the_model():
     assert _display_name("fcn") == "FCN" and _display_name("cnn") == "CNN"
     assert _display_name("fcn, true centre") == "FCN, true centre"
     assert _display_name("gap-cnn") == "gap-cnn", "unknown names pass through"
+    assert _display_name("masked fcn") == "masked FCN", "a variant named before the model"
 
 
 def test_custom_evaluation_transform(tiny_mnist):

@@ -5,11 +5,13 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from lithm.analysis import load_results  # noqa: E402
 from lithm.config import RunConfig  # noqa: E402
 from lithm.other_augmentations import (  # noqa: E402
+    compared_scale,
     final_table,
     ordering,
     plot_augmentation_hypothesis,
@@ -17,12 +19,12 @@ from lithm.other_augmentations import (  # noqa: E402
 )
 
 
-def _frame(entries, dataset="mnist"):
+def _frame(entries, dataset="mnist", fold=0):
     """entries: (model, augmentation, level, final translated accuracy) -> a results frame."""
     records = []
     for model, aug, level, acc in entries:
         cfg = RunConfig(dataset=dataset, model=model, augmentation=aug if level else "none",
-                        level=level, fold=0, subset=600, epochs=2, patience=None)  # fmt: skip
+                        level=level, fold=fold, subset=600, epochs=2, patience=None)  # fmt: skip
         history = [{"epoch": e, "acc": 0.9, "val_acc": 0.9, "translation": acc - 0.2 * (e == 1),
                     "noise": 0.8, "rotation": 0.7, "edge_noise": 0.85} for e in (1, 2)]  # fmt: skip
         records.append({"config": cfg.to_dict(), "run_id": cfg.run_id, "history": history,
@@ -169,3 +171,21 @@ def test_readable_tables():
     assert t["best noise"].isna().all()
     html = readable(t).to_html()
     assert "nan" not in html and "–" in html and ">cnn<" not in html
+
+
+def test_translation_columns_read_the_folds_of_the_other_kinds():
+    # translation on folds 0 and 1 (fold 1 far better), rotation only on fold 0
+    entries = [
+        (m, "translation", lv, a) for m in ("cnn", "fcn") for lv, a in ((0.0, 0.3), (0.1, 0.6))
+    ]
+    trans = pd.concat(
+        [_frame(entries, fold=0), _frame([(m, a, lv, v + 0.3) for m, a, lv, v in entries], fold=1)]
+    )
+    rot = _frame([(m, "rotation", 0.1, 0.4) for m in ("cnn", "fcn")])
+    t = translation_after_each_kind(trans, {"rotation": rot}, ["mnist"])
+    assert t["translation 10 %"].tolist() == [pytest.approx(0.6)] * 2  # fold 0 alone
+    assert t["0 %"].tolist() == [pytest.approx(0.3)] * 2
+    assert "1 of 5 folds" in compared_scale(trans, {"rotation": rot}, ["mnist"])
+    # without another kind trained, the translation columns keep both folds (median 0.75)
+    t = translation_after_each_kind(trans, {"rotation": rot.iloc[:0]}, ["mnist"])
+    assert t["translation 10 %"].tolist() == [pytest.approx(0.75)] * 2

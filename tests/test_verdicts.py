@@ -294,3 +294,25 @@ def test_verdict_sentences_leave_out_claims_about_datasets_not_chosen():
         "Not checked here, since this page shows CIFAR-10 only: 2 claims about MNIST "
         "(mnist-cnn-val-0, mnist-fcn-val-0); run the chapter with that dataset to check them."
     ]
+
+
+def test_scale_names_the_folds_the_comparison_pairs():
+    # a clean CNN stored for folds 0 and 1, the FCN only for fold 0: a one-fold comparison
+    records = [record(PLATEAU, model="cnn", fold=f, n_folds=5) for f in (0, 1)]
+    records.append(record(PLATEAU, model="fcn", fold=0, n_folds=5, offset=0.01))
+    v = compare(load_results(records), "mnist", "validation", FCN, CNN)
+    assert v.n_folds == 1
+    assert "scale: 1 of 5 folds" in v.scale
+
+
+def test_outcome_counts_names_only_what_occurs():
+    from lithm.verdicts import outcome_counts
+
+    text = outcome_counts(["reproduces", "reproduces", "cannot tell"], "statements on X")
+    assert (
+        text
+        == "Of the paper's 3 statements on X, 2 reproduce at our scale and for 1 we cannot tell."
+    )
+    assert "do not" not in text and " 0 " not in text
+    with pytest.raises(ValueError, match="unknown outcomes"):
+        outcome_counts(["maybe"], "statements on X")

@@ -250,9 +250,14 @@ def _metric_name(metric: str) -> str:
 
 
 def _display_name(name: str) -> str:
-    """A model's name as the book writes it; a variant keeps its note ("FCN, frame")."""
+    """A model's name as the book writes it; a variant keeps its note.
+
+    >>> _display_name("fcn"), _display_name("fcn, frame"), _display_name("masked fcn")
+    ('FCN', 'FCN, frame', 'masked FCN')
+    """
     head, sep, rest = name.partition(", ")
-    return _NAMES.get(name, _NAMES.get(head, head) + sep + rest)
+    words = " ".join(_NAMES.get(word, word) for word in head.split(" "))
+    return _NAMES.get(name, words + sep + rest)
 
 
 def _summary(result: ClassResult) -> str:

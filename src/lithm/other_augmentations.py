@@ -7,7 +7,8 @@ translated training data make a network accurate on translated images. Chapter 8
 - :func:`final_table`: one experiment's final-epoch table with the positive-control column (the
   held-out fold transformed like the training data), cells "median (lowest–highest fold)";
 - :func:`translation_after_each_kind`: translated accuracy at 0 %, the best of every other kind,
-  and after the smallest translation level, per dataset and model;
+  and after the smallest translation level, per dataset and model, on the folds of
+  :func:`compared_runs`;
 - :func:`ordering`: whether the paper's ordering holds in our runs, as one computed sentence per
   dataset and model, and :func:`ordering_verdicts` beside the paper's differences;
 - :func:`kind_verdicts`: per kind, what training with it does to translated accuracy, beside the
@@ -43,6 +44,8 @@ __all__ = [
     "EVAL_METRIC",
     "KINDS",
     "Ordering",
+    "compared_runs",
+    "compared_scale",
     "final_table",
     "kind_verdicts",
     "ordering",
@@ -110,6 +113,44 @@ def final_table(frame: pd.DataFrame, experiment: str, datasets) -> pd.DataFrame 
     return wide.reindex(columns=[(m, mod) for m in metrics for mod in models])
 
 
+def compared_runs(translation: pd.DataFrame, frames: dict, dataset: str) -> pd.DataFrame:
+    """The translation runs that :func:`translation_after_each_kind` reads for one dataset.
+
+    Only the folds on which another kind was trained at a non-zero level (all folds when none
+    was): the secondary experiments of a reduced profile run fewer folds than translation, and a
+    column of fold 0 beside a median over folds 0 and 1 would compare different held-out images.
+
+    >>> from lithm.analysis import demo_records, load_results
+    >>> frame = load_results(demo_records())
+    >>> sorted(set(compared_runs(frame, {}, "mnist")["fold"]))
+    [0, 1]
+    """
+    ds = canonical_dataset(dataset)
+    tr = translation[translation["dataset"] == ds] if len(translation) else translation
+    folds = set()
+    for frame in frames.values():
+        if len(frame):
+            trained = frame[(frame["dataset"] == ds) & (frame["level"] > 0)]
+            folds |= set(trained["fold"])
+    # why: pair by fold, as the verdicts of this module do (see the docstring)
+    return tr[tr["fold"].isin(folds)] if folds and len(tr) else tr
+
+
+def compared_scale(translation: pd.DataFrame, frames: dict, datasets) -> str:
+    """The scale label of every run :func:`translation_after_each_kind` reads (its caption).
+
+    >>> from lithm.analysis import demo_records, load_results
+    >>> compared_scale(load_results(demo_records()), {}, ["mnist"]).split(",")[0]
+    'reduced scale: 2 of 5 folds'
+    """
+    parts = [compared_runs(translation, frames, ds) for ds in _present(translation, datasets)]
+    for frame in frames.values():
+        if len(frame):
+            parts.append(frame[frame["dataset"].isin(_present(frame, datasets))])
+    parts = [p for p in parts if len(p)]
+    return scale_label(_pooled(pd.concat(parts), {})) if parts else "no runs"
+
+
 def translation_after_each_kind(
     translation: pd.DataFrame, frames: dict, datasets, way: str = "final"
 ) -> pd.DataFrame:
@@ -117,11 +158,13 @@ def translation_after_each_kind(
 
     Columns: "0 %" (clean training), "best <kind>" (the highest over the kind's non-zero levels)
     for each kind in ``frames`` with stored runs, and "translation <x> %" for the smallest
-    non-zero translation level stored. NaN where runs are missing.
+    non-zero translation level stored. NaN where runs are missing. The translation columns read
+    the folds of :func:`compared_runs`, the folds the other kinds were trained on.
     """
     rows = []
     for ds in _present(translation, datasets):
-        tr = fold_table(translation, "translation", ds, epoch=way, metrics=("translation",))
+        runs = compared_runs(translation, frames, ds)
+        tr = fold_table(runs, "translation", ds, epoch=way, metrics=("translation",))
         for model in ("cnn", "fcn"):
             t = tr[tr["model"] == model]
             if t.empty:

@@ -30,7 +30,7 @@ from lithm.config import RunConfig
 from lithm.geometry import unread_positions
 from lithm.metrics import CONTROLS, block_norms, distance_controls, inner_window
 from lithm.models import ARCHITECTURES, build_model
-from lithm.tables import levels_text
+from lithm.tables import book_order, by_dataset, levels_text
 
 __all__ = [
     "CONTROL_LABELS",
@@ -199,6 +199,10 @@ def controls_table(store, datasets=None, radii=(1, 4), cache: dict | None = None
     return pd.concat(parts, ignore_index=True)[_COLUMNS]
 
 
+#: The order of a table's training augmentations: the untranslated runs, translation, App. B's.
+_AUGMENTATION_ORDER = ("none", "translation", "edge-noise", "noise", "rotation")
+
+
 def norm_table(store, datasets=None, cache: dict | None = None) -> pd.DataFrame:
     """Per run with stored kernels: mean block norm inside and outside the inner window, before
     and after training, how many positions did not move (relative change below 1e-3, the float16
@@ -226,7 +230,15 @@ def norm_table(store, datasets=None, cache: dict | None = None) -> pd.DataFrame:
         )
         row["positions"] = int(moved.size)
         rows.append(row)
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    # the book's order: MNIST first; untranslated, translation, then App. B's edge noise, noise,
+    # rotation; levels ascending (the store lists runs by the alphabet of their ids)
+    rank = table["augmentation"].map({a: i for i, a in enumerate(_AUGMENTATION_ORDER)})
+    table = table.assign(_rank=rank.fillna(len(_AUGMENTATION_ORDER)))
+    table = table.sort_values(["_rank", "level", "init"], kind="stable").drop(columns="_rank")
+    return book_order(table).reset_index(drop=True)
 
 
 def fold_changes(distances: pd.DataFrame, experiment: str, dataset: str,
@@ -393,7 +405,7 @@ def describe_norms(norms: pd.DataFrame) -> list[str]:
     'MNIST (1 run): 0 of 169 positions per run kept their initial'
     """
     out = []
-    for ds, g in norms.groupby("dataset", sort=False):
+    for ds, g in by_dataset(norms):
         name = _NAMES.get(ds, ds)
         unchanged = g["positions unchanged"]
         kept = _range(unchanged)

@@ -11,7 +11,8 @@ of the book spells a name and rounds a number the same way (protocol §9 for the
 - :func:`by_dataset`: a table split by dataset, in that order;
 - :func:`levels_text`: training levels as a sentence lists them ("10, 20 and 30 %");
 - :func:`counted`: a number with its noun in the right number ("1 epoch", "6 epochs");
-- :func:`readable`: a whole table as a pandas Styler.
+- :func:`readable`: a whole table as a pandas Styler;
+- :data:`AUGMENTATION_NAMES`: the training augmentations as the reader knows them.
 
 >>> import pandas as pd
 >>> t = pd.DataFrame({"dataset": ["cifar10", "mnist"], "level": [0.3, 0.0], "gap": [0.12345, None]})
@@ -27,8 +28,14 @@ import pandas as pd
 from lithm.config import DATASETS, DISPLAY_NAMES
 
 __all__ = [
-    "book_order", "by_dataset", "counted", "label", "levels_text", "readable", "relabel_index",
+    "AUGMENTATION_NAMES", "book_order", "by_dataset", "counted", "label", "levels_text",
+    "readable", "relabel_index",
 ]  # fmt: skip
+
+#: The training augmentations as sentences and tables name them (pass as ``labels`` where a
+#: table or a count shows the store's ``augmentation`` key).
+AUGMENTATION_NAMES = {"none": "no augmentation", "translation": "translation", "noise": "noise",
+                      "edge-noise": "edge noise", "rotation": "rotation"}  # fmt: skip
 
 #: The book's order of the datasets, by key or by display name.
 _ORDER = {

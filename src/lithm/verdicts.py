@@ -72,6 +72,7 @@ __all__ = [
     "claim_verdict",
     "compare",
     "distance_frame",
+    "outcome_counts",
     "verdict_sentences",
     "verdict_table",
 ]
@@ -532,6 +533,9 @@ def compare(
     folds = sorted(set(side_a) & set(side_b)) if b is not None else sorted(side_a)
     if not folds:
         return _empty(key, statement, "the two sides share no fold", paper, scale)
+    # why: the label describes the runs the comparison reads; a clean run stored for two folds
+    # paired with an augmented run stored for one is a one-fold comparison, not "2 of 5 folds"
+    scale = analysis.scale_label(rows[rows["fold"].isin(folds)])
     values_a = np.array([side_a[f][0] for f in folds])
     values_b = np.array([side_b[f][0] for f in folds]) if b is not None else None
     diffs = values_a - values_b if b is not None else values_a
@@ -927,6 +931,32 @@ def claim_datasets(claim_id: str) -> tuple[str, ...] | None:
     if spec is None or "a" not in spec:
         return None
     return tuple(spec.get("datasets", ("mnist",)))
+
+
+def outcome_counts(outcomes, subject: str) -> str:
+    """One sentence counting verdict outcomes, naming only the outcomes that occur.
+
+    >>> outcome_counts(["reproduces", "does not reproduce", "reproduces"], "statements on Fig. 5")
+    "Of the paper's 3 statements on Fig. 5, 2 reproduce at our scale and 1 does not."
+    >>> outcome_counts(["cannot tell"], "statements about the swap")
+    "Of the paper's 1 statements about the swap, for 1 we cannot tell."
+    """
+    outcomes = list(outcomes)
+    unknown = set(outcomes) - set(OUTCOMES)
+    if unknown:
+        raise ValueError(f"unknown outcomes {sorted(unknown)}; valid: {', '.join(OUTCOMES)}")
+    yes, no, unsure = (outcomes.count(o) for o in OUTCOMES)
+    parts = []
+    if yes:
+        parts.append(f"{yes} {'reproduces' if yes == 1 else 'reproduce'} at our scale")
+    if no:
+        parts.append(f"{no} {'does' if no == 1 else 'do'} not")
+    if unsure:
+        parts.append(f"for {unsure} we cannot tell")
+    if not parts:
+        return f"No {subject} of the paper are checked here."
+    joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"Of the paper's {len(outcomes)} {subject}, {joined}."
 
 
 def verdict_sentences(frame: pd.DataFrame, claim_ids, datasets, **kwargs) -> list[str]:
