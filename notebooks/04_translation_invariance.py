@@ -114,6 +114,7 @@ from lithm.plots import plot_level_summary
 from lithm.probes import PROBE_IMAGES, SHIFT_FRACTIONS
 from lithm.selfcheck import confirm
 from lithm.sentences import say
+from lithm.tables import levels_text
 from lithm.translation import (
     final_epochs,
     gap_labels,
@@ -339,7 +340,7 @@ print(
 print(f"probe images per run: at most {PROBE_IMAGES} of the held-out fold")
 for ds in DATASETS:
     pixels = [round(f * SIZE[ds]) for f in SHIFT_FRACTIONS]
-    print(f"{NAMES[ds]} shifts (px): {pixels}")
+    print(f"{NAMES[ds]} shifts: {', '.join(map(str, pixels))} px")
 
 
 # %%
@@ -348,8 +349,10 @@ STORED_LEVELS = sorted(float(v) for v in shifts["level"].unique())
 SHOWN_LEVELS = STORED_LEVELS if LEVELS is None else [v for v in LEVELS if v in STORED_LEVELS]
 if LEVELS is not None and set(LEVELS) - set(STORED_LEVELS):
     absent = sorted(set(LEVELS) - set(STORED_LEVELS))
-    print(f"Note: no stored runs at training levels {absent}; stored: {STORED_LEVELS}")
-print(f"{shifts['run_id'].nunique()} runs with shift curves; training levels shown: {SHOWN_LEVELS}")
+    print(f"Note: no stored runs at training levels {levels_text(absent)}; stored: "
+          f"{levels_text(STORED_LEVELS)}")  # fmt: skip
+print(f"{shifts['run_id'].nunique()} runs with shift curves; training levels shown: "
+      f"{levels_text(SHOWN_LEVELS) if SHOWN_LEVELS else 'none'}")  # fmt: skip
 curve = fold_stats(shifts, ["dataset", "model", "level", "axis", "shift", "shift_px"])
 
 

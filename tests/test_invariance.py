@@ -273,3 +273,17 @@ def test_example_images_falls_back_to_synthetic(monkeypatch, capsys):
     monkeypatch.setattr(inv, "load_dataset", lambda name: data)
     images, labels = inv.example_images("mnist", n=2)  # the last two images
     assert torch.equal(images, to_float(data.images[8:])) and torch.equal(labels, data.labels[8:])
+
+
+def test_sentences_list_mnist_before_cifar10():
+    rows = []
+    for ds in ("cifar10", "mnist"):  # the alphabet's order in the input
+        for model in ("cnn", "fcn"):
+            for level in (0.0, 0.3):
+                rows += [(ds, model, level, 0.0, 0.9), (ds, model, level, 0.2, 0.5 + level)]
+    folded = _folded(rows)
+    widening = inv.describe_widening(folded)
+    assert [s.split(":")[0] for s in widening] == [
+        "MNIST CNN", "MNIST FCN", "CIFAR-10 CNN", "CIFAR-10 FCN"
+    ]  # fmt: skip
+    assert [s.split(":")[0] for s in inv.describe_retention(folded)] == ["MNIST", "CIFAR-10"]

@@ -41,6 +41,7 @@ from lithm.config import DISPLAY_NAMES, SCALE_FIELDS, RunConfig, canonical_datas
 from lithm.experiments import PROFILES, get_experiment
 from lithm.paper import PROTOCOL, paper_results
 from lithm.store import ResultsStore
+from lithm.tables import by_dataset
 
 __all__ = [
     "CONFIG_COLUMNS",
@@ -317,7 +318,7 @@ def check_scale(frame: pd.DataFrame, what: str = "these runs") -> pd.DataFrame:
     if frame.empty:
         return frame
     columns = [c for c in SCALE_FIELDS if c in frame.columns]
-    for ds, sub in frame.groupby("dataset", sort=True):
+    for ds, sub in by_dataset(frame):
         runs = sub.drop_duplicates("run_id")
         differing = []
         for column in columns:

@@ -45,7 +45,7 @@ from lithm.paths import results_dir
 from lithm.plots import MODEL_COLORS, _band, level_colors
 from lithm.probes import SHIFT_FRACTIONS
 from lithm.store import ResultsStore
-from lithm.tables import readable
+from lithm.tables import by_dataset, readable
 from lithm.translation import NAMES
 
 __all__ = [
@@ -361,7 +361,9 @@ def describe_widening(folded: pd.DataFrame, size: float = 0.2) -> list[str]:
     'From the lowest level it rises, up to 0.70 at 30%.'
     """
     out = []
-    for (ds, model), part in folded[np.isclose(folded["size"], size)].groupby(["dataset", "model"]):
+    at_size = folded[np.isclose(folded["size"], size)]
+    pairs = [(ds, m, p) for ds, rows in by_dataset(at_size) for m, p in rows.groupby("model")]
+    for ds, model, part in pairs:  # MNIST first, as the book orders datasets
         part = part.sort_values("level")
         if len(part) < 2:
             continue
@@ -468,7 +470,8 @@ def describe_retention(folded: pd.DataFrame) -> list[str]:
     retention = retention.dropna()
     sizes = " and ".join(f"{v:.0%}" for v in sorted(sizes.unique()))
     out = []
-    for ds, part in retention.groupby(level="dataset"):
+    for ds, part in by_dataset(retention.reset_index()):  # MNIST first
+        part = part.set_index("level")
         diff = part["cnn"] - part["fcn"]
         above = int((diff > 0).sum())
         out.append(

@@ -140,7 +140,7 @@ def pilot_summary(profile: str = "book", results=None) -> str:
     if table.empty:
         return f"No pilot run of the {profile} profile is stored yet ({missing} pending)."
     parts = []
-    for ds, sub in table.groupby("dataset", sort=False):
+    for ds, sub in tables.by_dataset(table):
         stopped = int((sub["state"] != "still learning").sum())
         capped = int((sub["epochs_run"] >= sub["cap"]).sum())
         name = _NAMES[ds]
