@@ -263,7 +263,8 @@ def init_ablation(frame: pd.DataFrame, datasets=("mnist", "cifar10"), metric="va
     table = pd.DataFrame(rows)
     if table.empty:
         return Finding("init-ablation", None, "Cannot tell yet what the initialisation control "
-                       "says: no FCN with init='conv' is stored.", table,
+                       "says: no FCN initialised with the convolution's fans (init='conv') is "
+                       "stored.", table,
                        "the initialisation control: cannot tell yet (runs missing)")  # fmt: skip
     # why: a difference between networks near chance says nothing; leave those out of the value
     usable = table[(table["difference"] == "conv − Keras FCN") & table["ours"].notna()
