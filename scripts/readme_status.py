@@ -26,8 +26,9 @@ def _cell(value) -> str:
 
 def status_block(profile: str = "book") -> str:
     """The Markdown table of the grid's progress, with its date and the totals line."""
+    from lithm.experiments import PROFILES
     from lithm.paths import results_dir
-    from lithm.runner import grid_status
+    from lithm.runner import against_budget, grid_status
 
     folder = results_dir(profile)
     rows, total = grid_status(profile, folder)
@@ -40,10 +41,26 @@ def status_block(profile: str = "book") -> str:
     day = time.strftime("%Y-%m-%d")
     done = f"{total['done']} of {total['runs']} done"
     hours = f"{_cell(total['hours'])} wall-clock hours and {_cell(total['cpu_hours'])} CPU-hours"
-    lines.append(
-        f"All distinct runs on {day}: {done}, {hours} computed; "
-        f"about {_cell(total['hours_left'])} CPU-hours left."
-    )
+    budget = PROFILES[profile].budget_cpu_hours
+    if total["done"] == total["runs"]:
+        # the grid is complete: its CPU-hours are the measured total, set against the budget
+        within = against_budget(total["cpu_hours"], budget) if total["cpu_hours"] else ""
+        lines.append(
+            f"All distinct runs on {day}: complete, {done}, {hours} computed"
+            + (f", {within}." if within else ".")
+        )
+    else:
+        projected = (
+            total["cpu_hours"] + total["hours_left"]
+            if total["cpu_hours"] is not None and total["hours_left"] is not None
+            else None
+        )
+        within = against_budget(projected, budget) if projected is not None else ""
+        lines.append(
+            f"All distinct runs on {day}: in progress, {done}, {hours} computed; "
+            f"about {_cell(total['hours_left'])} CPU-hours left"
+            + (f" (projected total {projected:.1f}, {within})." if within else ".")
+        )
     return "\n".join(lines)
 
 

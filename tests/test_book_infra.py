@@ -492,3 +492,32 @@ def test_book_mk_targets():
         assert re.search(rf"^{re.escape(target)}:", text, flags=re.MULTILINE), target
     assert re.search(r"^book: \$\(STAMP\)$", text, flags=re.MULTILINE)
     assert "jupyter-book build . --all -W -n --keep-going" in text
+
+
+# --------------------------------------------------------------------------------------------
+# readme_status
+# --------------------------------------------------------------------------------------------
+readme_status = _load("readme_status", ROOT / "scripts" / "readme_status.py")
+
+
+def test_readme_status_says_in_progress_and_the_projection(tmp_path, monkeypatch):
+    monkeypatch.setenv("LITHM_RESULTS", str(tmp_path))  # an empty store: nothing done yet
+    block = readme_status.status_block("book")
+    last = block.splitlines()[-1]
+    assert ": in progress, 0 of " in last and "complete" not in last
+    assert block.splitlines()[0].startswith("| experiment | dataset | runs |")
+
+
+def test_readme_status_says_complete_against_the_budget(monkeypatch):
+    import lithm.runner
+
+    row = {"experiment": "translation", "dataset": "mnist", "runs": 2, "done": 2, "running": 0,
+           "missing": 0, "hours": 1.5, "cpu_hours": 1.25, "hours_left": 0.0}  # fmt: skip
+    total = {"runs": 2, "done": 2, "hours": 1.5, "cpu_hours": 31.0, "hours_left": 0.0}
+    monkeypatch.setattr(lithm.runner, "grid_status", lambda profile, folder: ([row], total))
+    last = readme_status.status_block("book").splitlines()[-1]
+    assert ": complete, 2 of 2 done" in last and last.endswith("over the budget of 30.")
+    total.update(done=1, cpu_hours=20.0, hours_left=5.0)
+    last = readme_status.status_block("book").splitlines()[-1]
+    assert "in progress, 1 of 2 done" in last
+    assert last.endswith("(projected total 25.0, within the budget of 30).")
