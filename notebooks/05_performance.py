@@ -368,7 +368,8 @@ init_frame = ensure_results(
     "init", params["profile"], params["datasets"], device=params["device"],
     train_missing=params["train_missing"],
 )  # fmt: skip
-sentences.append(init_ablation(pd.concat([frame, init_frame], ignore_index=True), present).sentence)
+init_control = init_ablation(pd.concat([frame, init_frame], ignore_index=True), present)
+sentences.extend(init_control.parts or [init_control.sentence])  # one item per setting
 sentences.append(steps_to_reach(frame).sentence)
 say(sentences)
 

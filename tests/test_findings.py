@@ -85,11 +85,28 @@ def test_init_ablation_paired_differences():
     assert by["Keras FCN − CNN"] == pytest.approx(-0.02)
     assert "conv − Keras FCN: +0.010" in f.sentence and "higher" in f.sentence
     assert "lower" in f.sentence
+    assert f.parts == (f.sentence,)  # one setting: one part, the whole sentence
+
+
+def test_init_ablation_one_part_per_setting():
+    records = []
+    for level in (0.0, 0.3):
+        for fold in (0, 1):
+            records.append(record(PLATEAU, model="cnn", level=level, fold=fold))
+            records.append(record(PLATEAU, model="fcn", level=level, fold=fold, offset=-0.02))
+            records.append(record(PLATEAU, model="fcn", level=level, fold=fold, offset=-0.01,
+                                  init="conv"))  # fmt: skip
+    f = init_ablation(load_results(records), datasets=["mnist"])
+    assert [p.split(",")[0] for p in f.parts] == [
+        "MNIST at 0% translation",
+        "MNIST at 30% translation",
+    ]
+    assert f.sentence == " ".join(f.parts)
 
 
 def test_init_ablation_missing_runs():
     f = init_ablation(load_results([record(PLATEAU, model="cnn")]))
-    assert f.value is None and f.sentence.startswith("Cannot tell")
+    assert f.value is None and f.sentence.startswith("Cannot tell") and f.parts == ()
 
 
 def connection_store(drops, mode="synapse"):
@@ -136,3 +153,18 @@ def test_near_chance_is_cannot_tell():
     records += [record(low, model="fcn", level=0.5, init="conv", offset=0.03)]
     f = init_ablation(load_results(records), datasets=["mnist"])
     assert f.value is None and "cannot tell" in f.short
+
+
+def test_init_ablation_reads_the_folds_of_the_conv_runs():
+    records = []
+    for fold in (0, 1):  # Keras FCN and CNN on two folds, fold 1 with a larger gap
+        records.append(record(PLATEAU, model="cnn", level=0.3, fold=fold))
+        records.append(
+            record(PLATEAU, model="fcn", level=0.3, fold=fold, offset=-0.02 * (fold + 1))
+        )
+    records.append(record(PLATEAU, model="fcn", level=0.3, fold=0, offset=-0.01, init="conv"))
+    by = init_ablation(load_results(records), datasets=["mnist"]).table.set_index("difference")
+    assert (by["n_folds"] == 1).all()  # fold 0 only, the conv run's
+    assert by.loc["Keras FCN − CNN", "ours"] == pytest.approx(-0.02)
+    total = by.loc["conv − Keras FCN", "ours"] + by.loc["Keras FCN − CNN", "ours"]
+    assert by.loc["conv FCN − CNN", "ours"] == pytest.approx(total)

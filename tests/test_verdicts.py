@@ -316,3 +316,17 @@ def test_outcome_counts_names_only_what_occurs():
     assert "do not" not in text and " 0 " not in text
     with pytest.raises(ValueError, match="unknown outcomes"):
         outcome_counts(["maybe"], "statements on X")
+
+
+def test_a_single_difference_names_its_two_sides():
+    records = []
+    for fold in range(3):
+        records.append(record(PLATEAU, dataset="cifar10", model="cnn", level=0.1, fold=fold))
+        records.append(record(PLATEAU, dataset="cifar10", model="fcn", level=0.1, fold=fold,
+                              offset=-0.01))  # fmt: skip
+    v = claim_verdict(load_results(records), "cifar-fcn-cnn-gap-10")
+    assert v.ours == pytest.approx(0.01)
+    assert v.reason.startswith("CIFAR-10 CNN at 10% validation − FCN at 10% validation: ")
+    # a claim on one group of runs (no difference) keeps its reason as it is
+    frame = pair_store(effect=0.0, folds=(0, 1, 2))
+    assert " − " not in claim_verdict(frame, "mnist-cnn-val-0").reason

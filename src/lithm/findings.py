@@ -55,6 +55,8 @@ class Finding:
     table: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False, repr=False)
     #: a few words with the headline value, for summaries (key takeaways)
     short: str = ""
+    #: the sentence in parts (one per setting) where it is long, for a list; else empty
+    parts: tuple = field(default=(), compare=False)
 
     def __str__(self) -> str:
         return self.sentence
@@ -227,7 +229,8 @@ def init_ablation(frame: pd.DataFrame, datasets=("mnist", "cifar10"), metric="va
     """What the initialisation control says: FCN(conv init) vs FCN(Keras init) vs CNN.
 
     For every dataset and level with stored ``init="conv"`` runs, three paired per-fold
-    differences of the best-epoch accuracy (``metric``), each with its 95 % interval
+    differences of the best-epoch accuracy (``metric``) on the folds of those runs, each with
+    its 95 % interval
     (:func:`lithm.verdicts.compare`): conv − Keras FCN, conv FCN − CNN, Keras FCN − CNN. ``value``
     is the median of the conv − Keras differences where the FCNs learned (None when there are
     none).
@@ -245,6 +248,10 @@ def init_ablation(frame: pd.DataFrame, datasets=("mnist", "cifar10"), metric="va
         stored = _runs(frame, ds, init="conv") if len(frame) else frame
         levels = sorted(set(stored["level"].astype(float).round(6))) if len(stored) else []
         for level in levels:
+            # why: the three differences read the same folds (those of the conv-init runs), so
+            # that conv − CNN = (conv − Keras) + (Keras − CNN) holds for the numbers shown
+            at = stored[stored["level"].astype(float).round(6) == level]
+            paired = frame[frame["fold"].isin(set(at["fold"]))]
             pairs = {
                 "conv − Keras FCN": (conv, keras),
                 "conv FCN − CNN": (conv, cnn),
@@ -252,7 +259,7 @@ def init_ablation(frame: pd.DataFrame, datasets=("mnist", "cifar10"), metric="va
             }
             said = []
             for name, (a, b) in pairs.items():
-                v = compare(frame, ds, metric, {**a, "level": level}, {**b, "level": level},
+                v = compare(paired, ds, metric, {**a, "level": level}, {**b, "level": level},
                             expect="greater")  # fmt: skip
                 rows.append({"dataset": ds, "level": level, "difference": name, "ours": v.ours,
                              "low": v.low, "high": v.high, "n_folds": v.n_folds,
@@ -278,7 +285,8 @@ def init_ablation(frame: pd.DataFrame, datasets=("mnist", "cifar10"), metric="va
         if value is not None
         else "the initialisation control: cannot tell yet (no setting where the FCNs learned)"
     )
-    return Finding("init-ablation", value, ". ".join(parts) + ".", table, short)
+    sentences = tuple(f"{part}." for part in parts)
+    return Finding("init-ablation", value, " ".join(sentences), table, short, sentences)
 
 
 def connection_threshold(

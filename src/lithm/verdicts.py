@@ -433,6 +433,16 @@ def _check_mixed(rows: pd.DataFrame) -> str | None:
     return None
 
 
+def _line(bound: float) -> str:
+    """A claim's line as a reason writes it: at most three decimals, no trailing zeros (a line
+    derived from the paper's numbers, such as 0.037643, reads 0.038).
+
+    >>> _line(0.037643), _line(0.0), _line(0.3)
+    ('0.038', '0', '0.3')
+    """
+    return f"{round(bound, 3):g}"
+
+
 def _outcome(expect, ours, low, high, paper, paper_rng, threshold, tolerance):
     """The outcome and its reason from the interval (see the module docstring)."""
     if expect == "close":
@@ -452,16 +462,16 @@ def _outcome(expect, ours, low, high, paper, paper_rng, threshold, tolerance):
     if expect == "greater":
         bound = threshold - tol
         if low > bound:
-            return "reproduces", f"the whole interval is above {bound:g}"
+            return "reproduces", f"the whole interval is above {_line(bound)}"
         if high < bound:
-            return "does not reproduce", f"the whole interval is below {bound:g}"
-        return "cannot tell", f"the interval includes {bound:g}"
+            return "does not reproduce", f"the whole interval is below {_line(bound)}"
+        return "cannot tell", f"the interval includes {_line(bound)}"
     bound = threshold + tol
     if high < bound:
-        return "reproduces", f"the whole interval is below {bound:g}"
+        return "reproduces", f"the whole interval is below {_line(bound)}"
     if low > bound:
-        return "does not reproduce", f"the whole interval is above {bound:g}"
-    return "cannot tell", f"the interval includes {bound:g}"
+        return "does not reproduce", f"the whole interval is above {_line(bound)}"
+    return "cannot tell", f"the interval includes {_line(bound)}"
 
 
 def compare(
@@ -828,8 +838,12 @@ def _combine(key, statement, verdicts: list[Verdict]) -> Verdict:
     """One verdict for a claim tested several ways: every part must reproduce."""
     if len(verdicts) == 1:
         v = verdicts[0]
+        reason = v.reason
+        if " − " in v.statement and v.ours is not None:
+            # a paired difference: name the two sides, since the paper's sentence rarely does
+            reason = f"{v.statement}: {v.reason}"
         return Verdict(key, statement, v.outcome, v.ours, v.low, v.high, v.paper, v.n_folds,
-                       v.scale, v.reason, v.paper_range, v.interval, (v,))  # fmt: skip
+                       v.scale, reason, v.paper_range, v.interval, (v,))  # fmt: skip
     rank = {"does not reproduce": 0, "cannot tell": 1, "reproduces": 2}
     stored = [v for v in verdicts if v.ours is not None]
     # the binding part: the worst outcome; among equals the one with the smallest margin
