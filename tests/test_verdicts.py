@@ -330,3 +330,13 @@ def test_a_single_difference_names_its_two_sides():
     # a claim on one group of runs (no difference) keeps its reason as it is
     frame = pair_store(effect=0.0, folds=(0, 1, 2))
     assert " − " not in claim_verdict(frame, "mnist-cnn-val-0").reason
+
+
+def test_a_claim_of_chance_level_is_tested_by_closeness():
+    at_chance = [0.11, 0.112, 0.111, 0.113, 0.112, 0.111, 0.112, 0.111]
+    frame = load_results([record(at_chance, model="fcn", fold=f) for f in range(3)])
+    v = compare(frame, "mnist", "validation", FCN, paper=0.11, expect="close", tolerance=0.05)
+    assert v.outcome == "reproduces"
+    # a claim of a learned network still refuses a network at chance
+    v = compare(frame, "mnist", "validation", FCN, paper=0.99, expect="close")
+    assert v.outcome == "cannot tell" and "near chance" in v.reason
