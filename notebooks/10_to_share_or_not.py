@@ -428,7 +428,9 @@ else:
 # - **does not reproduce**: the whole interval lies on the other side, or misses the paper's
 #   value and its tolerance;
 # - **cannot tell**: the interval straddles the line; or the runs are not stored; or the side
-#   that must have learned is near chance (guessing gets a tenth of ten classes right) or both
+#   that must have learned is near chance (guessing gets a tenth of ten classes right; a claim
+#   that a network *is* at chance, such as the paper's at 99 % absent connections, is instead
+#   tested by closeness to the paper's number) or both
 #   sides sit at the ceiling, where no difference can show; or the claim is about something we
 #   did not run (the authors' hyper-parameter search, the wording of the protocol).
 #

@@ -23,7 +23,8 @@ threshold (0 for a difference, else the paper's lower bound), does not when high
 ``"less"`` mirrors it; ``"close"`` reproduces when the interval meets the paper's value ± tolerance
 and is no wider than that band, does not when it misses it. Everything else is "cannot tell", and so
 is any comparison whose first side ``a`` (the side that must have learned) is within
-:data:`FLOOR_MARGIN` of chance, any comparison with both sides at the ceiling, missing runs, and
+:data:`FLOOR_MARGIN` of chance (unless the claim is that it sits at chance: a "close" claim whose
+paper value is itself that near chance), any comparison with both sides at the ceiling, missing runs, and
 runs of mixed scales. Claims about things we do not measure (the hyper-parameter search, protocol
 wording) are "cannot tell" with the reason.
 
@@ -503,7 +504,7 @@ def compare(
             ``connection_mode``/``connection_prob``, ``init`` (default "keras"), ``augmentation``,
             ``metric``, ``epoch`` ("best", "final" or a number). A level of "any" or a list pools
             the runs of a fold (their mean). ``a`` is the side that must have learned: near chance
-            it makes the comparison "cannot tell".
+            it makes the comparison "cannot tell" (except for a "close" claim of chance level).
         paper: the paper's number for the same quantity (a float or a (low, high) range).
         expect: "greater" (the quantity exceeds ``threshold``), "less" or "close" (to ``paper``).
         tolerance: slack of the decision (default 0.01 for "close", 0 otherwise).
