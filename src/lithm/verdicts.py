@@ -24,9 +24,9 @@ threshold (0 for a difference, else the paper's lower bound), does not when high
 and is no wider than that band, does not when it misses it. Everything else is "cannot tell", and so
 is any comparison whose first side ``a`` (the side that must have learned) is within
 :data:`FLOOR_MARGIN` of chance (unless the claim is that it sits at chance: a "close" claim whose
-paper value is itself that near chance), any comparison with both sides at the ceiling, missing runs, and
-runs of mixed scales. Claims about things we do not measure (the hyper-parameter search, protocol
-wording) are "cannot tell" with the reason.
+paper value is itself that near chance), any comparison with both sides at the ceiling, missing
+runs, and runs of mixed scales. Claims about things we do not measure (the hyper-parameter search,
+protocol wording) are "cannot tell" with the reason.
 
 Per fold, accuracies are read at the best clean-validation epoch (``way="best"``, as
 :func:`lithm.analysis.fold_table`: what early stopping with restored weights would keep), or the
