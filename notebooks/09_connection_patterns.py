@@ -95,6 +95,7 @@ from lithm.connection_patterns import (
     mask_stats,
     plot_connection_summary,
     reach,
+    readable_summary,
     signal_scale,
 )
 from lithm.data import DataMissingError, load_dataset, synthetic_dataset, to_float
@@ -517,7 +518,7 @@ if summary_fig is None:
 else:
     display(summary_fig)
     summary = pd.concat([connection_summary(frame, ds) for ds in DATASETS], ignore_index=True)
-    display(summary.style.format(precision=3).hide(axis="index"))
+    display(readable_summary(summary))
 
 # %% [markdown]
 # (ch09-where-it-falls)=

@@ -27,6 +27,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as nnf
 
+from lithm import tables
 from lithm.analysis import fold_table, runs_of, scale_label
 from lithm.config import DISPLAY_NAMES as _NAMES
 from lithm.config import canonical_dataset
@@ -39,6 +40,7 @@ __all__ = [
     "absent_per_position",
     "connection_summary",
     "coverage",
+    "readable_summary",
     "disconnected",
     "layer_geometry",
     "layer_mask",
@@ -49,6 +51,9 @@ __all__ = [
 ]
 
 MODES = ("synapse", "input")
+#: The mask modes as the book's tables name them.
+MODE_NAMES = {"none": "none (unmasked FCN)", "synapse": "synapse (the paper's)",
+              "input": "input (the code's)"}  # fmt: skip
 _MODE_COLORS = {"synapse": "#009E73", "input": "#CC79A7"}
 CHANCE = 0.1
 
@@ -228,6 +233,25 @@ def connection_summary(frame: pd.DataFrame, dataset: str) -> pd.DataFrame:
         out["validation drop"] = float(base.iloc[0]) - out["validation"] if len(base) else np.nan
     out.attrs["caption"] = t.attrs.get("caption", "")
     return out
+
+
+def readable_summary(summary: pd.DataFrame):
+    """:func:`connection_summary` (one or more datasets) ready to read, as a pandas Styler:
+    dataset and mask names as the book writes them, the share of absent connections to two
+    decimals, accuracies to three.
+
+    >>> from lithm.analysis import demo_records, load_results
+    >>> t = connection_summary(load_results(demo_records(connections=True)), "mnist")
+    >>> html = readable_summary(t).to_html()
+    >>> ["MNIST" in html, "synapse (the paper's)" in html, ">mnist<" in html]
+    [True, True, False]
+    """
+    shown = summary.assign(
+        connection_mode=[MODE_NAMES.get(m, m) for m in summary["connection_mode"]]
+    )
+    labels = {"connection_mode": "mask", "connection_prob": "share absent (p)",
+              "n_folds": "folds", "validation drop": "validation drop from unmasked"}  # fmt: skip
+    return tables.readable(shown, labels, digits={"share absent (p)": 2}, whole=("folds",))
 
 
 def plot_connection_summary(frame: pd.DataFrame, datasets, level: float, scale: str | None = None):
