@@ -34,6 +34,7 @@ from lithm.config import canonical_dataset
 from lithm.layers import connection_mask
 from lithm.models import ARCHITECTURES
 from lithm.paper import claim
+from lithm.plots import titled
 
 __all__ = [
     "MODES",
@@ -310,7 +311,4 @@ def plot_connection_summary(frame: pd.DataFrame, datasets, level: float, scale: 
             ax.legend(fontsize="small", loc="best")
     if scale is None:
         scale = scale_label(runs_of(frame, "connections", level=level))
-    fig.suptitle(f"FCNs with absent connections, {level * 100:g} % translation\n{scale}",
-                 fontsize="medium")  # fmt: skip
-    plt.close(fig)  # shown once by display(), see lithm.plots
-    return fig
+    return titled(fig, f"FCNs with absent connections, {level * 100:g} % translation", scale)

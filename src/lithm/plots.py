@@ -53,6 +53,7 @@ __all__ = [
     "plot_level_summary",
     "plot_swap",
     "plot_training_curves",
+    "titled",
 ]
 
 #: The Okabe–Ito palette (colour-blind safe), for categories.
@@ -130,7 +131,17 @@ def _new_figure(nrows: int, ncols: int, figsize, **kwargs):
     return fig, axes
 
 
-def _finish(fig: Figure, title: str, scale: str | None) -> Figure:
+def titled(fig: Figure, title: str, scale: str | None = None) -> Figure:
+    """``fig`` with ``title`` and the runs' ``scale`` as its heading, wrapped to its width, and
+    closed (the caller displays it).
+
+    A two-dataset scale label is longer than a figure is wide; unwrapped, it would widen the
+    saved image with empty margins.
+
+    >>> fig = titled(plt.figure(figsize=(4, 3)), "A title", "MNIST: " + "x " * 60)
+    >>> len(fig._suptitle.get_text().splitlines()) > 2
+    True
+    """
     # characters of a medium-size title per line, roughly; short enough to leave room on the right
     # for a legend placed outside the axes (loc="outside right upper")
     width = int(fig.get_figwidth() * 10)
@@ -139,6 +150,9 @@ def _finish(fig: Figure, title: str, scale: str | None) -> Figure:
     # why: see the module docstring; an open pyplot figure would be shown twice in Jupyter.
     plt.close(fig)
     return fig
+
+
+_finish = titled
 
 
 def _band(ax, data: pd.DataFrame, color, label=None, x="epoch", **line):

@@ -39,7 +39,7 @@ from lithm.analysis import (
 )
 from lithm.config import DISPLAY_NAMES
 from lithm.paper import PAPER_LEVELS, bold_cells, paper_value
-from lithm.plots import MODEL_COLORS, OKABE_ITO, level_colors, plot_level_summary
+from lithm.plots import MODEL_COLORS, OKABE_ITO, level_colors, plot_level_summary, titled
 from lithm.tables import book_order, readable, relabel_index
 
 __all__ = [
@@ -191,9 +191,7 @@ def plot_gaps(tables: dict, first: str, second: str, scale: str = ""):
     axes[0, 0].set_ylabel(f"{first} − {second} accuracy")
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize="small")
-    fig.suptitle(f"{first.capitalize()} − {second} accuracy\n{scale}", fontsize="medium")
-    plt.close(fig)
-    return fig
+    return titled(fig, f"{first.capitalize()} − {second} accuracy", scale)
 
 
 def rebuilt_table(frame: pd.DataFrame, dataset: str, way: str = "final"):
