@@ -354,7 +354,8 @@ def connection_threshold(
             if fall is None:
                 text = (
                     f"{head}: accuracy stays within {_points(tolerance)} of the unmasked FCN "
-                    f"({baseline.ours:.3f}) at every stored probability ({stored})"
+                    f"({baseline.ours:.3f} at its best epoch) at every stored probability "
+                    f"({stored})"
                 )
                 found = within[-1][0]
             else:
@@ -367,7 +368,7 @@ def connection_threshold(
                 text = (
                     f"{head}: accuracy {lead} and is {_points(v.ours)} "
                     f"{'below' if v.ours < 0 else 'above'} the unmasked FCN "
-                    f"({baseline.ours:.3f}) at p = {p:g} (stored: {stored})"
+                    f"({baseline.ours:.3f} at its best epoch) at p = {p:g} (stored: {stored})"
                 )
                 found = keep[-1] if keep else 0.0
             parts.append(text)
