@@ -383,6 +383,15 @@ def test_scale_label_states_the_scale_and_the_papers():
     assert "; CIFAR-10: paper scale: 5 folds, all images" in both
 
 
+def test_scale_label_counts_folds_per_setting():
+    # translation at 10 % on folds 0 and 1, noise at 0.1 on fold 0 only: "1–2 of 5 folds",
+    # where counting distinct folds over the whole frame would say "2 of 5"
+    runs = [record(epochs([0.9]), augmentation="translation", level=0.1, fold=f) for f in (0, 1)]
+    runs.append(record(epochs([0.9]), augmentation="noise", level=0.1, fold=0))
+    assert scale_label(load_results(runs)).startswith("CPU scale: 1–2 of 5 folds,")
+    assert scale_label(load_results(runs[:2])).startswith("CPU scale: 2 of 5 folds,")
+
+
 def test_provenance_summary_counts_runs_hours_devices_and_dates():
     prov = [
         {"device": "cpu", "device_name": "x86_64", "torch": "2.4.0", "git_commit": "abc",

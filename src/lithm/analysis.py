@@ -637,7 +637,12 @@ def scale_label(frame: pd.DataFrame) -> str:
     protocol = [PROTOCOL[d] for d in datasets]
     n_folds = sorted(set(frame["n_folds"].astype(int)))
     used = frame.groupby("dataset")["fold"].nunique()
-    folds_run = _span(used.tolist())
+    # why: folds per setting (a run's configuration but its fold), so that a frame holding the
+    # translation runs (2 folds) and a secondary experiment's (1 fold) says "1–2 of 5 folds"
+    setting = [c for c in CONFIG_COLUMNS if c in frame.columns and c not in ("fold", "seed")]
+    runs = frame.drop_duplicates("run_id") if "run_id" in frame.columns else frame
+    per_setting = runs.groupby(setting, dropna=False)["fold"].nunique()
+    folds_run = _span(sorted(set(per_setting.tolist())) or used.tolist())
     folds_of = _span(n_folds)
     folds = f"{folds_of} folds" if folds_run == folds_of else f"{folds_run} of {folds_of} folds"
     subsets = {None if _isnan(s) or s is None else int(s) for s in frame["subset"]}
