@@ -30,7 +30,7 @@ from lithm.config import RunConfig
 from lithm.geometry import unread_positions
 from lithm.metrics import CONTROLS, block_norms, distance_controls, inner_window
 from lithm.models import ARCHITECTURES, build_model
-from lithm.tables import book_order, by_dataset, levels_text
+from lithm.tables import AUGMENTATION_NAMES, book_order, by_dataset, levels_text
 
 __all__ = [
     "CONTROL_LABELS",
@@ -199,10 +199,6 @@ def controls_table(store, datasets=None, radii=(1, 4), cache: dict | None = None
     return pd.concat(parts, ignore_index=True)[_COLUMNS]
 
 
-#: The order of a table's training augmentations: the untranslated runs, translation, App. B's.
-_AUGMENTATION_ORDER = ("none", "translation", "edge-noise", "noise", "rotation")
-
-
 def norm_table(store, datasets=None, cache: dict | None = None) -> pd.DataFrame:
     """Per run with stored kernels: mean block norm inside and outside the inner window, before
     and after training, how many positions did not move (relative change below 1e-3, the float16
@@ -235,8 +231,9 @@ def norm_table(store, datasets=None, cache: dict | None = None) -> pd.DataFrame:
         return table
     # the book's order: MNIST first; untranslated, translation, then App. B's edge noise, noise,
     # rotation; levels ascending (the store lists runs by the alphabet of their ids)
-    rank = table["augmentation"].map({a: i for i, a in enumerate(_AUGMENTATION_ORDER)})
-    table = table.assign(_rank=rank.fillna(len(_AUGMENTATION_ORDER)))
+    order = list(AUGMENTATION_NAMES)
+    rank = table["augmentation"].map({a: i for i, a in enumerate(order)})
+    table = table.assign(_rank=rank.fillna(len(order)))
     table = table.sort_values(["_rank", "level", "init"], kind="stable").drop(columns="_rank")
     return book_order(table).reset_index(drop=True)
 

@@ -33,9 +33,12 @@ __all__ = [
 ]  # fmt: skip
 
 #: The training augmentations as sentences and tables name them (pass as ``labels`` where a
-#: table or a count shows the store's ``augmentation`` key).
-AUGMENTATION_NAMES = {"none": "no augmentation", "translation": "translation", "noise": "noise",
-                      "edge-noise": "edge noise", "rotation": "rotation"}  # fmt: skip
+#: table or a count shows the store's ``augmentation`` key), in the book's order: untranslated,
+#: translation, then App. B's edge noise (B.1), noise (B.2) and rotation (B.3).
+AUGMENTATION_NAMES = {
+    "none": "no augmentation", "translation": "translation", "edge-noise": "edge noise",
+    "noise": "noise", "rotation": "rotation",
+}  # fmt: skip
 
 #: The book's order of the datasets, by key or by display name.
 _ORDER = {
