@@ -28,7 +28,7 @@ def status_block(profile: str = "book") -> str:
     """The Markdown table of the grid's progress, with its date and the totals line."""
     from lithm.experiments import PROFILES
     from lithm.paths import results_dir
-    from lithm.runner import against_budget, grid_status
+    from lithm.runner import against_budget, grid_status, projected_cpu_hours
 
     folder = results_dir(profile)
     rows, total = grid_status(profile, folder)
@@ -50,11 +50,7 @@ def status_block(profile: str = "book") -> str:
             + (f", {within}." if within else ".")
         )
     else:
-        projected = (
-            total["cpu_hours"] + total["hours_left"]
-            if total["cpu_hours"] is not None and total["hours_left"] is not None
-            else None
-        )
+        projected = projected_cpu_hours(total)
         within = against_budget(projected, budget) if projected is not None else ""
         lines.append(
             f"All distinct runs on {day}: in progress, {done}, {hours} computed; "

@@ -128,7 +128,7 @@ def _cmd_status(args) -> int:
     import pandas as pd
 
     from lithm.paths import results_dir
-    from lithm.runner import against_budget, grid_status
+    from lithm.runner import against_budget, grid_status, projected_cpu_hours
 
     profiles = list(PROFILES) if args.profile == "all" else [args.profile]
     for profile in profiles:
@@ -157,8 +157,8 @@ def _cmd_status(args) -> int:
             "the number of processes sharing the grid)"
         )
         budget = PROFILES[profile].budget_cpu_hours
-        if budget is not None and total["cpu_hours"] is not None and left_h is not None:
-            projected = total["cpu_hours"] + left_h
+        projected = projected_cpu_hours(total)
+        if budget is not None and projected is not None:
             print(
                 f"projected total: {projected:.1f} CPU-hours, "
                 f"{against_budget(projected, budget)} (profile {profile})"

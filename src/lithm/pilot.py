@@ -175,7 +175,7 @@ def projection_check(profile: str = "book", results=None, budget: float | None =
     >>> projection_check("book", results="/nonexistent")
     'No run of the grid is stored yet: nothing to set beside the projection.'
     """
-    from lithm.runner import against_budget, grid_status, run_cpu_seconds
+    from lithm.runner import against_budget, grid_status, projected_cpu_hours, run_cpu_seconds
 
     budget = get_profile(profile).budget_cpu_hours if budget is None else budget
     cost = projected_cost(profile, results)
@@ -207,8 +207,7 @@ def projection_check(profile: str = "book", results=None, budget: float | None =
     if totals["missing"] == 0:
         verdict = against_budget(done, budget)
         parts.append(f"The whole grid took {done:.1f} CPU-hours{verdict and ', '}{verdict}.")
-    elif totals["hours_left"] is not None:
-        total = done + totals["hours_left"]
+    elif (total := projected_cpu_hours(totals)) is not None:
         verdict = against_budget(total, budget)
         parts.append(
             f"With {totals['missing']} of {totals['runs']} runs still missing, `lithm status` "

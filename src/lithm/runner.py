@@ -407,6 +407,20 @@ def _cpu_hours(records) -> float | None:
     return None if any(v is None for v in values) else sum(values) / 3600
 
 
+def projected_cpu_hours(total: dict) -> float | None:
+    """The grid's CPU-hours in all: those computed plus the estimate for the runs still missing
+    (``total`` from :func:`grid_status`); None while either is unknown.
+
+    >>> projected_cpu_hours({"cpu_hours": 20.0, "hours_left": 6.5})
+    26.5
+    >>> projected_cpu_hours({"cpu_hours": 20.0, "hours_left": None}) is None
+    True
+    """
+    if total["cpu_hours"] is None or total["hours_left"] is None:
+        return None
+    return total["cpu_hours"] + total["hours_left"]
+
+
 def against_budget(hours: float, budget: float | None) -> str:
     """``hours`` against a profile's ``budget_cpu_hours``, in words ('' without a budget).
 
