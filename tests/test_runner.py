@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from lithm.data import synthetic_dataset
-from lithm.runner import GridFailed, LocalExecutor, grid, run_grid
+from lithm.runner import GridFailed, LocalExecutor, grid, request_stop, run_grid, stop_file
 from lithm.store import ResultsStore
 
 
@@ -54,6 +54,42 @@ def test_interrupted_grid_keeps_finished_runs(tmp_path):
     assert len(ResultsStore(tmp_path)) == 2
     table = run_grid("translation", "smoke", "mnist", results=tmp_path, data=data, progress=False)
     assert len(table) == 4
+
+
+class _StopAfterFirst(LocalExecutor):
+    """Another process asks for a stop while this one trains its first run."""
+
+    def run(self, configs, job):
+        for config, outcome in super().run(configs, job):
+            request_stop(job.store_dir)
+            yield config, outcome
+
+
+def test_stop_file_ends_the_grid_between_runs_and_keeps_the_current_run(tmp_path, capsys):
+    data = synthetic_dataset("mnist", 480)
+    table = run_grid(
+        "translation", "smoke", "mnist", results=tmp_path, data=data,
+        executor=_StopAfterFirst(), progress=False,
+    )  # fmt: skip
+    assert len(table) == 1 and len(ResultsStore(tmp_path)) == 1
+    assert "stopped between runs" in capsys.readouterr().out
+    # while the file is there no run starts; once deleted the grid goes on where it stopped
+    run_grid("translation", "smoke", "mnist", results=tmp_path, data=data, progress=False)
+    assert len(ResultsStore(tmp_path)) == 1
+    stop_file(tmp_path).unlink()
+    table = run_grid("translation", "smoke", "mnist", results=tmp_path, data=data, progress=False)
+    assert len(table) == 4
+
+
+def test_cli_stop_writes_and_removes_the_stop_file(tmp_path, capsys):
+    from lithm.cli import main
+
+    assert main(["stop", "--profile", "smoke", "--results", str(tmp_path)]) == 0
+    folder = tmp_path / "smoke"
+    assert stop_file(folder).exists()
+    assert "returns" in capsys.readouterr().out
+    assert main(["stop", "--profile", "smoke", "--results", str(tmp_path), "--undo"]) == 0
+    assert not stop_file(folder).exists()
 
 
 class _Failing(LocalExecutor):

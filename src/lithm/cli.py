@@ -5,6 +5,7 @@ Examples::
     lithm run translation --profile smoke --dataset mnist
     lithm run all --profile book --dataset all
     lithm status --profile book
+    lithm stop --profile book          # the grid's processes return after their current run
     lithm table translation --profile book --dataset mnist
     lithm verdicts --profile book --markdown
 
@@ -47,6 +48,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--epochs", type=int, help="override the profile's epochs")
     run.add_argument("--threads", type=int, help="torch CPU threads for this process")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    stop = sub.add_parser(
+        "stop", help="ask the grid's local processes to return after their current run"
+    )
+    stop.add_argument("--profile", default="book", choices=list(PROFILES))
+    stop.add_argument("--results", help="results folder root")
+    stop.add_argument("--undo", action="store_true", help="delete the stop file (go on)")
 
     status = sub.add_parser("status", help="what is done and missing per experiment")
     status.add_argument("--profile", default="book", choices=[*PROFILES, "all"])
@@ -124,11 +132,29 @@ def _cmd_run(args) -> int:
     return 0
 
 
+def _cmd_stop(args) -> int:
+    from lithm.paths import results_dir
+    from lithm.runner import request_stop, stop_file
+
+    folder = results_dir(args.profile, args.results)
+    if args.undo:
+        path = stop_file(folder)
+        path.unlink(missing_ok=True)
+        print(f"removed {path}: `lithm run` starts new runs of {folder} again")
+        return 0
+    path = request_stop(folder)
+    print(
+        f"wrote {path}: each `lithm run` process on {folder} stores its current run and returns; "
+        f"`lithm stop --profile {args.profile} --undo` (or deleting the file) lets runs start again"
+    )
+    return 0
+
+
 def _cmd_status(args) -> int:
     import pandas as pd
 
     from lithm.paths import results_dir
-    from lithm.runner import against_budget, grid_status, projected_cpu_hours
+    from lithm.runner import against_budget, grid_status, projected_cpu_hours, stop_file
 
     profiles = list(PROFILES) if args.profile == "all" else [args.profile]
     for profile in profiles:
@@ -173,6 +199,11 @@ def _cmd_status(args) -> int:
             )
         else:
             print(f"every stored run in {folder} is a run of the {profile} grid")
+        if stop_file(folder).exists():
+            print(
+                f"stop requested ({stop_file(folder)}): no new run starts until the file is "
+                f"deleted (`lithm stop --profile {profile} --undo`)"
+            )
         print()
     return 0
 
@@ -240,7 +271,7 @@ def main(argv=None) -> int:
 
     args = _parser().parse_args(argv)
     commands = {
-        "run": _cmd_run, "status": _cmd_status, "table": _cmd_table,
+        "run": _cmd_run, "status": _cmd_status, "stop": _cmd_stop, "table": _cmd_table,
         "convergence": _cmd_convergence,
         "verdicts": _cmd_verdicts,
     }  # fmt: skip

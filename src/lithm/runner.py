@@ -4,7 +4,9 @@ The runs of a grid are independent, so *where* they run is an executor's busines
 executor trains them one after another in this process; a cluster executor (``executor="ray"``, see
 :mod:`lithm.cluster`) fans them out. Whatever the executor, the driver (this process) writes each
 finished run to the results store at once, so a grid killed half-way loses no finished run, and an
-unfinished run resumes from its last per-epoch checkpoint.
+unfinished run resumes from its last per-epoch checkpoint. A file ``.stop`` in the results folder
+(``lithm stop``) asks every local process of the grid to finish its current run and return: the
+way to end a sitting without losing a run half-trained.
 
 >>> import tempfile
 >>> from lithm.data import synthetic_dataset
@@ -32,6 +34,30 @@ from lithm.store import ResultsStore
 from lithm.train import train
 
 EXECUTORS = ("local", "ray")
+#: the file in a results folder that asks the grid's local processes to stop between runs.
+STOP_FILE = ".stop"
+
+
+def stop_file(store_dir: str | Path) -> Path:
+    """The stop file of a results folder (see :func:`request_stop`)."""
+    return Path(store_dir) / STOP_FILE
+
+
+def request_stop(store_dir: str | Path) -> Path:
+    """Ask the local processes of a grid to return after their current run; return the file.
+
+    Each process looks for the file before it starts a run, so a run already training
+    finishes and is stored. Delete the file (or run the grid with a new sitting's clone, where it
+    is not committed) to go on.
+
+    >>> import tempfile
+    >>> request_stop(tempfile.mkdtemp()).name
+    '.stop'
+    """
+    path = stop_file(store_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"stop requested at {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+    return path
 
 
 @dataclass
@@ -47,6 +73,10 @@ class RunJob:
     data: ImageData | None = None
     #: the results folder, for claims: several local processes can then share one grid.
     store_dir: str | None = None
+
+    def stop_requested(self) -> bool:
+        """Whether the results folder holds a stop file (checked before each run)."""
+        return self.store_dir is not None and stop_file(self.store_dir).exists()
 
     def __call__(self, config: RunConfig) -> dict:
         data = self.data if self.data is not None and self.data.name == config.dataset else None
@@ -151,13 +181,16 @@ class LocalExecutor:
     """Train the runs one after another in this process.
 
     ``run`` yields ``(config, record)`` as each finishes, or ``(config, exception)`` when one fails;
-    a missing dataset stops the grid at once (every other run would fail the same way).
+    a missing dataset stops the grid at once (every other run would fail the same way). A stop
+    file in the results folder ends the loop before the next run (see :func:`request_stop`).
     """
 
     name = "local"
 
     def run(self, configs: list[RunConfig], job: RunJob) -> Iterator[tuple[RunConfig, object]]:
         for config in configs:
+            if job.stop_requested():
+                return
             try:
                 yield config, job(config)
             except (DataMissingError, KeyboardInterrupt):
@@ -305,6 +338,12 @@ def run_grid(
             failed=len(failures), elsewhere=elsewhere, elapsed=f"{time.time() - t0:.0f}s"
         )
     bar.close()
+    if local and job.stop_requested():
+        left = len(store.missing(configs))
+        print(
+            f"stopped between runs: {stop_file(store.root)} exists ({left} run(s) of this grid "
+            "missing); delete it to go on"
+        )
     if failures:
         raise GridFailed(failures)
     return summary_table(store, configs)
