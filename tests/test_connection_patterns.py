@@ -1,5 +1,7 @@
 """Tests for lithm.connection_patterns: mask counts against theory, where accuracy falls."""
 
+import warnings
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -74,3 +76,13 @@ def test_summary_figure_draws_both_modes_and_the_papers_band():
     assert {"synapse (ours)", "input (ours)", "paper (≤ 80 %)"} <= set(labels)
     plt.close(fig)
     assert plot_connection_summary(load_results([]), ["mnist"], 0.3) is None
+
+
+def test_summary_figure_leaves_out_a_dataset_with_only_its_unmasked_fcn():
+    records = _records({(None, 0.0): 0.98, ("synapse", 0.8): 0.6})
+    records += _records({(None, 0.0): 0.55}, dataset="cifar10")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "no artists with labels" warning from an empty panel
+        fig = plot_connection_summary(load_results(records), ["mnist", "cifar10"], 0.3, scale="")
+    assert len(fig.axes) == 2 and fig.axes[0].get_title().startswith("MNIST")
+    plt.close(fig)

@@ -123,6 +123,7 @@ def test_partly_stored_claim_does_not_say_nothing_is_stored():
     assert (
         "no stored runs yet" not in both.sentence() and "1 of 2 comparisons stored" in both.reason
     )
+    assert "the other:" in both.reason and "the others:" not in both.reason
 
 
 def test_folds_pair_by_fold_number():

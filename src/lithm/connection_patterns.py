@@ -275,7 +275,8 @@ def plot_connection_summary(frame: pd.DataFrame, datasets, level: float, scale: 
         if len(frame) and canonical_dataset(ds) in set(frame["dataset"]):
             t = fold_table(frame, "connections", ds, epoch="final",
                            metrics=("validation", "translation"))  # fmt: skip
-            if len(t):
+            # why masked runs only: the unmasked FCN alone draws no curve (it is each curve's p = 0)
+            if len(t) and (t["connection_mode"] != "none").any():
                 tables[canonical_dataset(ds)] = t
     if not tables:
         return None
@@ -308,7 +309,8 @@ def plot_connection_summary(frame: pd.DataFrame, datasets, level: float, scale: 
             ax.set_ylabel(f"{metric} accuracy (final epoch)")
             ax.set_title(f"{_NAMES[ds]}: {metric}", fontsize="medium")
             ax.grid(True, alpha=0.3)
-            ax.legend(fontsize="small", loc="best")
+            if ax.get_legend_handles_labels()[1]:
+                ax.legend(fontsize="small", loc="best")
     if scale is None:
         scale = scale_label(runs_of(frame, "connections", level=level))
     return titled(fig, f"FCNs with absent connections, {level * 100:g} % translation", scale)

@@ -859,7 +859,8 @@ def _combine(key, statement, verdicts: list[Verdict]) -> Verdict:
         return Verdict(key, statement, "cannot tell", None, None, None, shown.paper, 0,
                        shown.scale, reason, shown.paper_range, "", tuple(verdicts))  # fmt: skip
     parts = "; ".join(f"{v.statement}: {v.outcome}" for v in verdicts if v is not shown)
-    reason = f"{shown.statement}: {shown.reason} ({counts}; the others: {parts})"
+    others = "the other" if len(verdicts) == 2 else "the others"
+    reason = f"{shown.statement}: {shown.reason} ({counts}; {others}: {parts})"
     if rank[shown.outcome] == 2:
         reason = f"every part reproduces ({counts}); shown: {shown.statement}, {shown.reason}"
     return Verdict(key, statement, shown.outcome, shown.ours, shown.low, shown.high, shown.paper,
