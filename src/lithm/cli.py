@@ -199,9 +199,10 @@ def _cmd_status(args) -> int:
             )
         else:
             print(f"every stored run in {folder} is a run of the {profile} grid")
-        if stop_file(folder).exists():
+        stop = stop_file(folder)
+        if stop.exists():
             print(
-                f"stop requested ({stop_file(folder)}): no new run starts until the file is "
+                f"stop requested ({stop}): no new run starts until the file is "
                 f"deleted (`lithm stop --profile {profile} --undo`)"
             )
         print()
