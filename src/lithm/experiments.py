@@ -75,6 +75,8 @@ class Profile:
     folds_for: dict = field(default_factory=dict)
     #: connection probabilities per dataset where they differ from ``connection_probs``.
     connection_probs_for: dict = field(default_factory=dict)
+    #: mask modes per dataset where they differ from the experiment's (``"synapse"``, ``"input"``).
+    connection_modes_for: dict = field(default_factory=dict)
     #: the edge-noise pattern and rotation centre of every run (see RunConfig).
     edge_pattern: str = "frame"
     rotation_center: str = "image"
@@ -109,6 +111,16 @@ class Profile:
             return tuple(self.connection_probs_for.get(ds, self.connection_probs))
         every = set(self.connection_probs).union(*map(set, self.connection_probs_for.values()))
         return tuple(sorted(every))
+
+    def dataset_connection_modes(self, dataset: str, modes: tuple[str, ...]) -> tuple[str, ...]:
+        """The mask modes trained on ``dataset``: ``modes`` (the experiment's) unless the profile
+        keeps fewer there.
+
+        >>> get_profile("book").dataset_connection_modes("cifar10", ("synapse", "input"))
+        ('synapse',)
+        """
+        own = self.connection_modes_for.get(canonical_dataset(dataset))
+        return tuple(m for m in modes if own is None or m in own)
 
 
 EXPERIMENTS: dict[str, Experiment] = {
@@ -185,7 +197,8 @@ PROFILES: dict[str, Profile] = {
                 "stopping on clean validation accuracy (patience 8, at most 100 epochs); MNIST on "
                 "the paper's full folds, CIFAR-10 on a 30,000-image stratified subset at lr 1e-3; "
                 "translation on 2 folds and 7 levels, the other experiments on fold 0 (CIFAR-10 "
-                "with fewer levels and probabilities); the five "
+                "with fewer levels and probabilities, the paper's synapse mask only, no init "
+                "control); the five "
                 "transformed evaluations on 2,000 held-out images."
             ),
             n_folds=5,
@@ -195,10 +208,11 @@ PROFILES: dict[str, Profile] = {
             levels_for={
                 "translation": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.9),
                 "init/mnist": (0.0, 0.3, 0.9),
-                "init/cifar10": (0.0, 0.3),
+                "init/cifar10": (),
             },
             connection_probs=(0.2, 0.5, 0.8, 0.9, 0.99),
             connection_probs_for={"cifar10": (0.8, 0.9, 0.99)},
+            connection_modes_for={"cifar10": ("synapse",)},
             connection_level=0.3,
             budget_cpu_hours=30.0,
             # Departures from the paper's protocol (protocol §2-§3), each chosen from the pilot
@@ -241,6 +255,18 @@ PROFILES: dict[str, Profile] = {
             #   This was the next cut fixed in advance (the issue lets the secondary experiments
             #   use one fold); the control keeps its three MNIST levels (0, 30 and 90 %), paired
             #   with the Keras-initialised FCN and the CNN of fold 0.
+            # - why, with 79 runs stored, CIFAR-10 trains the paper's (synapse) mask only and no
+            #   init control: the machine of the sittings from 2026-12-02 11:00 on (AVX2, no
+            #   AVX-512) takes about twice the CPU seconds per epoch of the earlier ones (MNIST
+            #   FCN 21-23 s before, 45-47 s after; CIFAR-10 FCN ~30 s before, 55-68 s after), and
+            #   the first masked CIFAR-10 FCN (synapse 0.8) took 82 epochs, 1.55 CPU-hours. The
+            #   remaining runs projected ~33 CPU-hours in all. The cuts fixed in advance (the
+            #   CIFAR-10 init control at 0 %, then 30 %, then MNIST init at 90 %) save ~2 of the
+            #   ~4.5 needed to get under the 28.5 line, so the two CIFAR-10 init runs go, and so
+            #   does the code's input mask on CIFAR-10 (p = 0.8, 0.9, 0.99; none had started):
+            #   the paper's claims are about its synapse mask, and the input mask is measured on
+            #   MNIST at all five probabilities. The MNIST init control stays whole (the issue
+            #   asks for it at 0 % and 30 %).
             scales={
                 "mnist": Scale(
                     epochs=100, patience=8, batch_size=256, lr=1e-3, subset=None, eval_subset=2000
@@ -305,6 +331,9 @@ def expand(experiment: str, profile: str, dataset: str, **overrides) -> list[Run
     levels = tuple(overrides.pop("levels", prof.experiment_levels(exp.name, ds)))
     folds = tuple(overrides.pop("folds", prof.experiment_folds(exp.name, ds)))
     probs = tuple(overrides.pop("connection_probs", prof.dataset_connection_probs(ds)))
+    modes = tuple(
+        overrides.pop("connection_modes", prof.dataset_connection_modes(ds, exp.connection_modes))
+    )
     conn_level = overrides.pop("connection_level", prof.connection_level)
     scale = prof.scale(ds)
     base = dict(
@@ -317,7 +346,7 @@ def expand(experiment: str, profile: str, dataset: str, **overrides) -> list[Run
     runs: list[RunConfig] = []
     if exp.connection_modes:
         # prob 0 is the plain FCN at the same translation level: the baseline of Figs. C.1–C.2.
-        settings = [(None, 0.0)] + [(m, p) for m in exp.connection_modes for p in probs]
+        settings = [(None, 0.0)] + [(m, p) for m in modes for p in probs]
         for mode, prob in settings:
             for fold in folds:
                 runs.append(
