@@ -437,6 +437,9 @@ def test_reproducibility_profile_table_matches_the_code():
         "connection probabilities (MNIST / CIFAR-10)": per_dataset_of(
             lambda p, d: levels(p.dataset_connection_probs(d))
         ),
+        "connection mask modes (MNIST / CIFAR-10)": per_dataset_of(
+            lambda p, d: ", ".join(p.dataset_connection_modes(d, ("synapse", "input")))
+        ),
         "translation level of connection-pattern runs": [
             f"{p.connection_level:g}" for p in profiles
         ],

@@ -160,3 +160,9 @@ def test_status_estimates_the_time_left_from_finished_runs(tmp_path):
     totals = status_totals("smoke", tmp_path)
     assert totals["outside"] == list(adhoc["run_id"]) and len(adhoc) == 2
     assert totals["done"] == grid_only["done"]
+
+
+def test_status_has_no_row_for_what_the_profile_does_not_train(tmp_path):
+    rows = {(r["experiment"], r["dataset"]) for r in status("book", tmp_path)}
+    assert ("init", "mnist") in rows
+    assert ("init", "cifar10") not in rows  # the book profile's sixth budget cut

@@ -168,3 +168,15 @@ def test_init_ablation_reads_the_folds_of_the_conv_runs():
     assert by.loc["Keras FCN − CNN", "ours"] == pytest.approx(-0.02)
     total = by.loc["conv − Keras FCN", "ours"] + by.loc["Keras FCN − CNN", "ours"]
     assert by.loc["conv FCN − CNN", "ours"] == pytest.approx(total)
+
+
+def test_connection_threshold_names_modes_the_profile_does_not_train():
+    records = [record(PLATEAU, level=0.3, dataset="cifar10"),
+               record(PLATEAU, level=0.3, dataset="cifar10", connection_mode="synapse",
+                      connection_prob=0.8, offset=-0.002)]  # fmt: skip
+    frame = load_results(records)
+    f = connection_threshold(frame, datasets=["cifar10"], profile="book")
+    assert "CIFAR-10, input mask: not trained in the `book` profile" in f.sentence
+    assert "cannot tell" not in f.sentence and f.value == 0.8
+    plain = connection_threshold(frame, datasets=["cifar10"])  # without a profile: missing runs
+    assert "CIFAR-10, input mask: cannot tell, no run stored" in plain.sentence

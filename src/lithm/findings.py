@@ -31,6 +31,7 @@ import pandas as pd
 
 from lithm.config import DISPLAY_NAMES as _NAMES
 from lithm.config import canonical_dataset
+from lithm.experiments import get_profile
 from lithm.paper import PROTOCOL
 from lithm.tables import counted, levels_text
 from lithm.verdicts import FLOOR_MARGIN, compare
@@ -294,6 +295,7 @@ def connection_threshold(
     datasets=("mnist", "cifar10"),
     tolerance: float = 0.01,
     metric: str = "validation",
+    profile: str | None = None,
 ) -> Finding:
     """Where accuracy starts to fall as connections are removed (App. C), per mask mode.
 
@@ -302,6 +304,8 @@ def connection_threshold(
     probability. The answer is the largest probability up to which every stored probability stays
     within ``tolerance`` of the unmasked FCN. ``value`` is that probability for the first dataset
     and the synapse mask (0.0 when the smallest probability already falls; None: cannot tell).
+    With ``profile``, a mask mode that profile does not train on a dataset is named as such
+    instead of as missing runs (the ``book`` profile trains only the synapse mask on CIFAR-10).
 
     >>> from lithm.analysis import demo_records, load_results
     >>> f = connection_threshold(load_results(demo_records(connections=True)), datasets=["mnist"])
@@ -319,7 +323,13 @@ def connection_threshold(
         level = float(sorted(set(masked["level"].astype(float).round(6)))[0])
         base = {"model": "fcn", "level": level}
         chance = 1.0 / PROTOCOL[ds]["n_classes"]
+        trained = ("synapse", "input")
+        if profile is not None:
+            trained = get_profile(profile).dataset_connection_modes(ds, trained)
         for mode in ("synapse", "input"):
+            if mode not in trained:
+                parts.append(f"{_NAMES[ds]}, {mode} mask: not trained in the `{profile}` profile")
+                continue
             probs = sorted(set(masked.loc[masked["connection_mode"] == mode, "connection_prob"]
                                .astype(float).round(6)))  # fmt: skip
             if not probs:

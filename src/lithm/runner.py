@@ -498,6 +498,8 @@ def grid_status(profile: str, results: str | Path | None = None) -> tuple[list[d
 def _status_rows(store, per, records, finished) -> list[dict]:
     rows = []
     for (name, ds), configs in per.items():
+        if not configs:  # the profile trains nothing of this kind here (e.g. a budget cut)
+            continue
         done = [records[c.run_id] for c in configs if records[c.run_id] is not None]
         missing = [c for c in configs if records[c.run_id] is None]
         owners = [Claim(store.root, c).owner() for c in missing]
@@ -535,7 +537,8 @@ def status(profile: str, results: str | Path | None = None) -> list[dict]:
     """Per experiment and dataset of ``profile``: runs done, running and missing, their hours, and
     an estimate of the hours left (one process; medians of finished runs of the same kind).
 
-    A run shared by several experiments (the 0 % runs) is counted in each.
+    A run shared by several experiments (the 0 % runs) is counted in each; an experiment the
+    profile does not train on a dataset has no row.
     """
     return grid_status(profile, results)[0]
 
