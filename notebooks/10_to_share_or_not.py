@@ -541,7 +541,7 @@ say((claim_verdict(everything, cid, distances=distances).sentence() for cid in a
 #    ([protocol](protocol-connections)).
 
 # %% tags=["hide-input"]
-findings = all_findings(everything)
+findings = all_findings(everything, profile=profile)
 say((finding.sentence for finding in findings), numbered=True)
 
 # %% tags=["hide-input"]

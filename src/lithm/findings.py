@@ -398,6 +398,11 @@ def connection_threshold(
     return Finding("connection-threshold", value, "; ".join(parts) + ".", table, short)
 
 
-def all_findings(frame: pd.DataFrame) -> list[Finding]:
-    """The three findings on one frame, in the order of the module docstring."""
-    return [steps_to_reach(frame), init_ablation(frame), connection_threshold(frame)]
+def all_findings(frame: pd.DataFrame, profile: str | None = None) -> list[Finding]:
+    """The three findings on one frame, in the order of the module docstring (``profile``: see
+    :func:`connection_threshold`)."""
+    return [
+        steps_to_reach(frame),
+        init_ablation(frame),
+        connection_threshold(frame, profile=profile),
+    ]
