@@ -176,7 +176,7 @@ def test_connection_threshold_names_modes_the_profile_does_not_train():
                       connection_prob=0.8, offset=-0.002)]  # fmt: skip
     frame = load_results(records)
     f = connection_threshold(frame, datasets=["cifar10"], profile="book")
-    assert "CIFAR-10, input mask: not trained in the `book` profile" in f.sentence
+    assert "CIFAR-10, input mask: not trained in the book profile" in f.sentence
     assert "cannot tell" not in f.sentence and f.value == 0.8
     plain = connection_threshold(frame, datasets=["cifar10"])  # without a profile: missing runs
     assert "CIFAR-10, input mask: cannot tell, no run stored" in plain.sentence

@@ -328,7 +328,7 @@ def connection_threshold(
             trained = get_profile(profile).dataset_connection_modes(ds, trained)
         for mode in ("synapse", "input"):
             if mode not in trained:
-                parts.append(f"{_NAMES[ds]}, {mode} mask: not trained in the `{profile}` profile")
+                parts.append(f"{_NAMES[ds]}, {mode} mask: not trained in the {profile} profile")
                 continue
             probs = sorted(set(masked.loc[masked["connection_mode"] == mode, "connection_prob"]
                                .astype(float).round(6)))  # fmt: skip
