@@ -18,6 +18,7 @@ from lithm.connection_patterns import (  # noqa: E402
     layer_mask,
     mask_stats,
     plot_connection_summary,
+    signal_scale,
     reach,
 )
 
@@ -86,3 +87,25 @@ def test_summary_figure_leaves_out_a_dataset_with_only_its_unmasked_fcn():
         fig = plot_connection_summary(load_results(records), ["mnist", "cifar10"], 0.3, scale="")
     assert len(fig.axes) == 2 and fig.axes[0].get_title().startswith("MNIST")
     plt.close(fig)
+
+
+@pytest.mark.parametrize("mode", ["synapse", "input"])
+def test_signal_scale_is_that_of_the_masked_network(mode):
+    # Reference: the same network built masked (same torch seed, mask seed 0), run layer by layer.
+    from lithm.models import build_model
+
+    x = torch.rand(3, 1, 28, 28)
+    torch.manual_seed(7)
+    net = build_model("mnist", "fcn")
+    torch.manual_seed(7)
+    masked = build_model("mnist", "fcn", connection_mode=mode, connection_prob=0.6, mask_seed=0)
+    expected, h = [], x
+    with torch.no_grad():
+        for layer in masked.features:
+            h = layer(h)
+            expected.append(float(h.pow(2).mean().sqrt()))
+            h = torch.relu(h)
+    before = [layer.weight.clone() for layer in net.features]
+    assert signal_scale(net, x, mode, 0.6) == pytest.approx(expected, rel=1e-6)
+    assert all(torch.equal(a, layer.weight) for a, layer in zip(before, net.features, strict=True))
+    assert signal_scale(net, x, mode, 0.6)[0] < signal_scale(net, x, None, 0.0)[0]

@@ -199,9 +199,13 @@ def signal_scale(net, images: torch.Tensor, mode: str | None, prob: float) -> li
     sizes, x = [], images
     with torch.no_grad():
         for i, layer in enumerate(net.features):
-            layer.mask = None if mode is None else layer_mask(net.dataset, i, mode, prob)[0]
-            x = layer(x)  # (B, C, H, W) -> (B, F, H', W')
-            layer.mask = None
+            kept = layer.weight.clone()
+            try:
+                if mode is not None:  # absent weights are zero, as in a masked layer
+                    layer.weight.mul_(layer_mask(net.dataset, i, mode, prob)[0])
+                x = layer(x)  # (B, C, H, W) -> (B, F, H', W')
+            finally:
+                layer.weight.copy_(kept)
             sizes.append(float(x.pow(2).mean().sqrt()))
             x = torch.relu(x)
     return sizes
