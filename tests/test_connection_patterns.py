@@ -18,8 +18,8 @@ from lithm.connection_patterns import (  # noqa: E402
     layer_mask,
     mask_stats,
     plot_connection_summary,
-    signal_scale,
     reach,
+    signal_scale,
 )
 
 
