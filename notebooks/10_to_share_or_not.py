@@ -312,16 +312,18 @@ if totals["done"]:
     threads = sorted({(r.get("provenance") or {}).get("threads") for r in all_records} - {None})
     cpu = "?" if totals["cpu_hours"] is None else f"{totals['cpu_hours']:.2f}"
     left = (
-        "" if totals["hours_left"] is None
+        "; the grid is complete" if totals["missing"] == 0
+        else "" if totals["hours_left"] is None
         else f"; an estimated {totals['hours_left']:.2f} CPU-hours for the {totals['missing']} "
         "runs still missing"
     )  # fmt: skip
+    devices = ", ".join(f"{name} ({n} runs)" for name, n in every["devices"].items())
     display(
         Markdown(
             f"*{totals['done']} of {totals['runs']} distinct runs of profile `{profile}` stored: "
             f"{totals['hours']:.2f} wall-clock hours and {cpu} CPU-hours (each shared 0 % run "
-            f"counted once here, but in every experiment above){left}; devices "
-            f"{every['devices']}; torch threads per run {threads}.*"
+            f"counted once here, but in every experiment above){left}; devices: "
+            f"{devices}; torch threads per run: {', '.join(map(str, threads))}.*"
         )
     )
 else:
