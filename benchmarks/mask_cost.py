@@ -24,18 +24,13 @@ import time
 import torch
 from torch import nn
 
-from lithm.layers import FreeConv2d, _Patches
+from lithm.layers import FreeConv2d
 from lithm.models import ARCHITECTURES, build_model
 
 
 def _multiplying_forward(layer: FreeConv2d, x: torch.Tensor) -> torch.Tensor:
-    """The reference forward: ``FreeConv2d.forward`` with the weights multiplied by the mask."""
-    oh, ow = layer.output_size
-    P, _, F_ = layer.weight.shape
-    cols = _Patches.apply(x, layer.kernel_size, layer.stride, layer.output_size)  # (P, B, K)
-    bias = layer.bias.permute(1, 2, 0).reshape(P, 1, F_)  # untied (F, oh, ow) -> (P, 1, F)
-    out = torch.baddbmm(bias, cols, layer.weight * layer.mask)  # (P, B, F)
-    return out.view(oh, ow, x.shape[0], F_).permute(2, 3, 0, 1)  # (B, F, oh, ow)
+    """The straightforward masked forward: the mask multiplied into the weights in every pass."""
+    return layer.forward_with(x, layer.weight * layer.mask)
 
 
 def _network(dataset: str, variant: str, prob: float) -> nn.Module:

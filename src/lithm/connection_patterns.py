@@ -186,8 +186,9 @@ def signal_scale(net, images: torch.Tensor, mode: str | None, prob: float) -> li
     """RMS of each feature layer's output (before ReLU) of a freshly built FCN under a mask.
 
     The masks of ``build_model(..., connection_mode=mode, connection_prob=prob, mask_seed=0)``
-    are put in place for the pass and removed after it: identical to building that network with
-    the same torch seed, without drawing its millions of weights again for every setting.
+    are multiplied into the weights for the pass, leaving ``net`` unchanged: identical to building
+    that network with the same torch seed, without drawing its millions of weights again for every
+    setting.
 
     >>> from lithm.models import build_model
     >>> net = build_model("mnist", "fcn")
@@ -199,13 +200,10 @@ def signal_scale(net, images: torch.Tensor, mode: str | None, prob: float) -> li
     sizes, x = [], images
     with torch.no_grad():
         for i, layer in enumerate(net.features):
-            kept = layer.weight.clone()
-            try:
-                if mode is not None:  # absent weights are zero, as in a masked layer
-                    layer.weight.mul_(layer_mask(net.dataset, i, mode, prob)[0])
-                x = layer(x)  # (B, C, H, W) -> (B, F, H', W')
-            finally:
-                layer.weight.copy_(kept)
+            weight = layer.weight  # (P, K, F)
+            if mode is not None:  # absent weights zero, as in the masked layer
+                weight = weight * layer_mask(net.dataset, i, mode, prob)[0]
+            x = layer.forward_with(x, weight)  # (B, C, H, W) -> (B, F, H', W')
             sizes.append(float(x.pow(2).mean().sqrt()))
             x = torch.relu(x)
     return sizes

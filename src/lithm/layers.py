@@ -364,6 +364,20 @@ class FreeConv2d(nn.Module):
         return self.weight * self.mask
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_with(x, self.weight)  # absent connections are zero (class doc)
+
+    def forward_with(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        """The layer's output with ``weight`` (``(P, K, F)``) in place of :attr:`weight`.
+
+        For probing a layer under other weights without changing it, e.g. with a mask applied
+        explicitly (``layer.forward_with(x, layer.weight * mask)``); gradients flow to
+        ``weight`` and to the bias.
+
+        >>> layer = FreeConv2d(1, 2, 3, input_size=5)
+        >>> x = torch.rand(1, 1, 5, 5)
+        >>> torch.equal(layer.forward_with(x, layer.weight), layer(x))
+        True
+        """
         C, (H, W) = self.in_channels, self.input_size
         if x.dim() != 4 or tuple(x.shape[1:]) != (C, H, W):
             raise ValueError(
@@ -377,7 +391,6 @@ class FreeConv2d(nn.Module):
             x = F.pad(x, (pw, pw, ph, ph))  # (B, C, H, W) -> (B, C, H + 2ph, W + 2pw)
         # (B, C, H, W) -> (P, B, K), one copy, patches flattened in (y, x, c) order
         cols = _Patches.apply(x, self.kernel_size, self.stride, self.output_size)
-        weight = self.weight  # (P, K, F), absent connections are zero (class doc)
         if self.bias is None:
             out = torch.bmm(cols, weight)  # (P, B, K) @ (P, K, F) -> (P, B, F)
         else:
