@@ -28,7 +28,7 @@ def status_block(profile: str = "book") -> str:
     """The Markdown table of the grid's progress, with its date and the totals line."""
     from lithm.experiments import PROFILES
     from lithm.paths import results_dir
-    from lithm.runner import against_budget, grid_status, projected_cpu_hours
+    from lithm.runner import against_budget, grid_status, projected_core_hours
 
     folder = results_dir(profile)
     rows, total = grid_status(profile, folder)
@@ -40,22 +40,25 @@ def status_block(profile: str = "book") -> str:
     lines.append("")
     day = time.strftime("%Y-%m-%d")
     done = f"{total['done']} of {total['runs']} done"
-    hours = f"{_cell(total['hours'])} wall-clock hours and {_cell(total['cpu_hours'])} CPU-hours"
-    budget = PROFILES[profile].budget_cpu_hours
+    hours = (
+        f"{_cell(total['core_hours'])} core-hours (wall-clock × threads) and "
+        f"{_cell(total['cpu_hours'])} CPU-hours"
+    )
+    budget = PROFILES[profile].budget_core_hours
     if total["done"] == total["runs"]:
-        # the grid is complete: its CPU-hours are the measured total, set against the budget
-        within = against_budget(total["cpu_hours"], budget) if total["cpu_hours"] else ""
+        # the grid is complete: its core-hours are the measured total, set against the budget
+        within = against_budget(total["core_hours"], budget)
         lines.append(
             f"All distinct runs on {day}: complete, {done}, {hours} computed"
             + (f", {within}." if within else ".")
         )
     else:
-        projected = projected_cpu_hours(total)
+        projected = projected_core_hours(total)
         within = against_budget(projected, budget) if projected is not None else ""
         lines.append(
             f"All distinct runs on {day}: in progress, {done}, {hours} computed; "
             f"about {_cell(total['hours_left'])} CPU-hours left"
-            + (f" (projected total {projected:.1f}, {within})." if within else ".")
+            + (f" (projected total {projected:.1f} core-hours, {within})." if within else ".")
         )
     return "\n".join(lines)
 

@@ -430,12 +430,21 @@ def test_reproducibility_profile_table_matches_the_code():
     rows = {
         "folds trained": [f"{len(p.folds)} of {p.n_folds}" for p in profiles],
         "images (MNIST / CIFAR-10)": per_dataset(lambda s: f"{s.subset:,}" if s.subset else "all"),
-        "translation levels": [levels(p.experiment_levels("translation")) for p in profiles],
+        "translation levels (MNIST / CIFAR-10)": per_dataset_of(
+            lambda p, d: levels(p.experiment_levels("translation", d))
+        ),
         "noise, edge-noise and rotation levels (MNIST / CIFAR-10)": per_dataset_of(
             lambda p, d: levels(p.experiment_levels("noise", d))
         ),
-        "connection probabilities (MNIST / CIFAR-10)": per_dataset_of(
-            lambda p, d: levels(p.dataset_connection_probs(d))
+        "connection probabilities, synapse mask (MNIST / CIFAR-10)": per_dataset_of(
+            lambda p, d: levels(p.dataset_connection_probs(d, "synapse"))
+        ),
+        "connection probabilities, input mask (MNIST / CIFAR-10)": per_dataset_of(
+            lambda p, d: (
+                levels(p.dataset_connection_probs(d, "input"))
+                if "input" in p.dataset_connection_modes(d, ("synapse", "input"))
+                else "none"
+            )
         ),
         "connection mask modes (MNIST / CIFAR-10)": per_dataset_of(
             lambda p, d: ", ".join(p.dataset_connection_modes(d, ("synapse", "input")))
@@ -516,11 +525,15 @@ def test_readme_status_says_complete_against_the_budget(monkeypatch):
 
     row = {"experiment": "translation", "dataset": "mnist", "runs": 2, "done": 2, "running": 0,
            "missing": 0, "hours": 1.5, "cpu_hours": 1.25, "hours_left": 0.0}  # fmt: skip
-    total = {"runs": 2, "done": 2, "hours": 1.5, "cpu_hours": 31.0, "hours_left": 0.0}
+    # the budget counts core-hours (wall-clock x threads): 31 of them are over it even though
+    # the same runs took only 25 CPU-hours
+    total = {"runs": 2, "done": 2, "hours": 31.0, "core_hours": 31.0, "cpu_hours": 25.0,
+             "hours_left": 0.0}  # fmt: skip
     monkeypatch.setattr(lithm.runner, "grid_status", lambda profile, folder: ([row], total))
     last = readme_status.status_block("book").splitlines()[-1]
     assert ": complete, 2 of 2 done" in last and last.endswith("over the budget of 30.")
-    total.update(done=1, cpu_hours=20.0, hours_left=5.0)
+    assert "31.00 core-hours (wall-clock × threads) and 25.00 CPU-hours" in last
+    total.update(done=1, core_hours=20.0, cpu_hours=18.0, hours_left=5.0)
     last = readme_status.status_block("book").splitlines()[-1]
     assert "in progress, 1 of 2 done" in last
-    assert last.endswith("(projected total 25.0, within the budget of 30).")
+    assert last.endswith("(projected total 25.0 core-hours, within the budget of 30).")

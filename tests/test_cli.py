@@ -48,8 +48,8 @@ def test_status_and_table_on_an_empty_store(tmp_path, capsys):
 def test_status_sets_the_projected_total_beside_the_budget(tmp_path, capsys, monkeypatch):
     import lithm.runner
 
-    totals = {"runs": 89, "done": 51, "missing": 38, "hours": 19.0, "cpu_hours": 14.7,
-              "hours_left": 16.0, "outside": []}  # fmt: skip
+    totals = {"runs": 89, "done": 51, "missing": 38, "hours": 19.0, "core_hours": 14.7,
+              "cpu_hours": 12.0, "hours_left": 16.0, "outside": []}  # fmt: skip
     rows = [
         {
             "experiment": "translation",
@@ -65,7 +65,7 @@ def test_status_sets_the_projected_total_beside_the_budget(tmp_path, capsys, mon
     ]
     monkeypatch.setattr(lithm.runner, "grid_status", lambda profile, folder: (rows, totals))
     assert main(["status", "--profile", "book", "--results", str(tmp_path)]) == 0
-    assert "projected total: 30.7 CPU-hours, over the budget of 30 (profile book)" in (
+    assert "projected total: 30.7 core-hours, over the budget of 30 (profile book)" in (
         capsys.readouterr().out
     )
     assert main(["status", "--profile", "smoke", "--results", str(tmp_path)]) == 0

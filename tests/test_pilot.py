@@ -54,9 +54,19 @@ def test_projection_check_sets_the_measured_time_beside_the_projection(smoke_sto
 @pytest.mark.parametrize(
     ("totals", "words"),
     [
-        ({"missing": 0, "hours_left": 0.0, "cpu_hours": 29.0}, "took 29.0 CPU-hours, within"),
-        ({"missing": 0, "hours_left": 0.0, "cpu_hours": 31.0}, "took 31.0 CPU-hours, over"),
-        ({"missing": 3, "hours_left": 2.5, "cpu_hours": 28.0}, "30.5 in all: over the budget"),
+        # the budget counts core-hours (wall-clock x threads), not CPU time
+        (
+            {"missing": 0, "hours_left": 0.0, "core_hours": 29.0, "cpu_hours": 24.0},
+            "took 29.0 core-hours (wall-clock × threads) (24.0 CPU-hours), within",
+        ),
+        (
+            {"missing": 0, "hours_left": 0.0, "core_hours": 31.0, "cpu_hours": 24.0},
+            "took 31.0 core-hours (wall-clock × threads) (24.0 CPU-hours), over",
+        ),
+        (
+            {"missing": 3, "hours_left": 2.5, "core_hours": 28.0, "cpu_hours": 20.0},
+            "30.5 core-hours in all: over the budget",
+        ),
     ],
 )
 def test_projection_check_compares_the_total_with_the_budget(smoke_store, monkeypatch, totals,

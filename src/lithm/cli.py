@@ -154,7 +154,7 @@ def _cmd_status(args) -> int:
     import pandas as pd
 
     from lithm.paths import results_dir
-    from lithm.runner import against_budget, grid_status, projected_cpu_hours, stop_file
+    from lithm.runner import against_budget, grid_status, projected_core_hours, stop_file
 
     profiles = list(PROFILES) if args.profile == "all" else [args.profile]
     for profile in profiles:
@@ -177,16 +177,18 @@ def _cmd_status(args) -> int:
         left = "unknown (no finished run of some kind yet)" if left_h is None else f"{left_h:.1f} h"
         cpu = "?" if total["cpu_hours"] is None else f"{total['cpu_hours']:.2f}"
         print(
-            f"all distinct runs: {total['done']} of {total['runs']} done, {total['hours']:.2f} h "
-            f"computed ({cpu} CPU-hours); estimated time left at one single-threaded process on "
+            f"all distinct runs: {total['done']} of {total['runs']} done, "
+            f"{total['core_hours']:.2f} core-hours computed (wall-clock x threads; {cpu} "
+            "CPU-hours); estimated time left at one single-threaded process on "
             f"an otherwise idle machine: {left} (from the CPU time of finished runs; divide by "
             "the number of processes sharing the grid)"
         )
-        budget = PROFILES[profile].budget_cpu_hours
-        projected = projected_cpu_hours(total)
+        budget = PROFILES[profile].budget_core_hours
+        projected = projected_core_hours(total)
         if budget is not None and projected is not None:
+            what = "total" if total["missing"] == 0 else "projected total"
             print(
-                f"projected total: {projected:.1f} CPU-hours, "
+                f"{what}: {projected:.1f} core-hours, "
                 f"{against_budget(projected, budget)} (profile {profile})"
             )
         outside = total["outside"]

@@ -73,16 +73,22 @@ class Profile:
     levels_for: dict = field(default_factory=dict)
     #: folds per experiment where they differ from ``folds`` (keys as in ``levels_for``).
     folds_for: dict = field(default_factory=dict)
-    #: connection probabilities per dataset where they differ from ``connection_probs``.
+    #: connection probabilities per dataset where they differ from ``connection_probs``; a key
+    #: "dataset/mode" (e.g. "mnist/input") overrides the dataset's for one mask mode.
     connection_probs_for: dict = field(default_factory=dict)
     #: mask modes per dataset where they differ from the experiment's (``"synapse"``, ``"input"``).
     connection_modes_for: dict = field(default_factory=dict)
     #: the edge-noise pattern and rotation centre of every run (see RunConfig).
     edge_pattern: str = "frame"
     rotation_center: str = "image"
-    #: the CPU budget of the whole grid in core-hours of single-threaded runs, if it has one
-    #: (``lithm status`` sets the projected total beside it).
-    budget_cpu_hours: float | None = None
+    #: the budget of the whole grid in core-hours, summed over its runs as process wall time x
+    #: threads, if it has one (``lithm status`` sets the total, or the projection, beside it).
+    budget_core_hours: float | None = None
+
+    @property
+    def budget_cpu_hours(self) -> float | None:
+        """The former name of :attr:`budget_core_hours` (kept so that older code still runs)."""
+        return self.budget_core_hours
 
     def scale(self, dataset: str) -> Scale:
         return self.scales[canonical_dataset(dataset)]
@@ -100,15 +106,22 @@ class Profile:
     def experiment_folds(self, experiment: str, dataset: str | None = None) -> tuple[int, ...]:
         return self._per(self.folds_for, experiment, dataset, self.folds)
 
-    def dataset_connection_probs(self, dataset: str | None = None) -> tuple[float, ...]:
-        """The absent-connection probabilities trained on ``dataset``; all of them if None.
+    def dataset_connection_probs(
+        self, dataset: str | None = None, mode: str | None = None
+    ) -> tuple[float, ...]:
+        """The absent-connection probabilities trained on ``dataset`` (with mask ``mode`` if
+        given); all of them if ``dataset`` is None.
 
-        >>> get_profile("book").dataset_connection_probs("cifar10")
+        >>> book = get_profile("book")
+        >>> book.dataset_connection_probs("cifar10")
         (0.8, 0.9, 0.99)
+        >>> book.dataset_connection_probs("mnist", "input")
+        (0.5, 0.8, 0.99)
         """
         if dataset is not None:
             ds = canonical_dataset(dataset)
-            return tuple(self.connection_probs_for.get(ds, self.connection_probs))
+            own = self.connection_probs_for.get(ds, self.connection_probs)
+            return tuple(self.connection_probs_for.get(f"{ds}/{mode}", own))
         every = set(self.connection_probs).union(*map(set, self.connection_probs_for.values()))
         return tuple(sorted(every))
 
@@ -196,9 +209,9 @@ PROFILES: dict[str, Profile] = {
                 "CPU scale for the book, every run trained until it stops improving: early "
                 "stopping on clean validation accuracy (patience 8, at most 100 epochs); MNIST on "
                 "the paper's full folds, CIFAR-10 on a 30,000-image stratified subset at lr 1e-3; "
-                "translation on 2 folds and 7 levels, the other experiments on fold 0 (CIFAR-10 "
-                "with fewer levels and probabilities, the paper's synapse mask only, no init "
-                "control); the five "
+                "translation on 2 folds (7 levels on CIFAR-10, 5 on MNIST), the other "
+                "experiments on fold 0 (CIFAR-10 with fewer levels and probabilities, the "
+                "paper's synapse mask only, no init control); the five "
                 "transformed evaluations on 2,000 held-out images."
             ),
             n_folds=5,
@@ -207,14 +220,15 @@ PROFILES: dict[str, Profile] = {
             levels=(0.0, 0.1),
             levels_for={
                 "translation": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.9),
-                "init/mnist": (0.0, 0.3, 0.9),
+                "translation/mnist": (0.0, 0.1, 0.3, 0.5, 0.9),
+                "init/mnist": (0.0, 0.3),
                 "init/cifar10": (),
             },
             connection_probs=(0.2, 0.5, 0.8, 0.9, 0.99),
-            connection_probs_for={"cifar10": (0.8, 0.9, 0.99)},
+            connection_probs_for={"cifar10": (0.8, 0.9, 0.99), "mnist/input": (0.5, 0.8, 0.99)},
             connection_modes_for={"cifar10": ("synapse",)},
             connection_level=0.3,
-            budget_cpu_hours=30.0,
+            budget_core_hours=30.0,
             # Departures from the paper's protocol (protocol §2-§3), each chosen from the pilot
             # (book appendix "Reproducibility", section "The pilot"):
             # - why patience 8 and 100 epochs (paper: 50/100 and 250/500): the pilot's runs
@@ -267,6 +281,18 @@ PROFILES: dict[str, Profile] = {
             #   the paper's claims are about its synapse mask, and the input mask is measured on
             #   MNIST at all five probabilities. The MNIST init control stays whole (the issue
             #   asks for it at 0 % and 30 %).
+            # - why, with the grid complete (84 runs), the seventh cut: the issue counts the budget
+            #   as process wall time x threads, and the stored runs summed to 34.2 wall-clock hours
+            #   (27.3 CPU-hours: runs that shared the two cores with other work, and the slower
+            #   machine, stretched their wall time). Re-running on the machine of that sitting
+            #   would not have paid (its MNIST FCN took 40 s per epoch), so the grid lost the runs
+            #   that carry none of the paper's claims we test (lithm.verdicts), most expensive
+            #   first: MNIST translation 20 % and 40 % (10 %, 30 % and 50 % bracket them; CIFAR-10
+            #   keeps all seven levels, where the claims at 20 % and 40 % are), the MNIST init
+            #   control at 90 % (the next cut fixed in advance; 0 % and 30 % stay, as the issue
+            #   asks), and the code's input mask on MNIST at p = 0.2 and 0.9 (the paper's synapse
+            #   mask keeps all five probabilities; the input mask keeps 0.5, 0.8, 0.99). Their
+            #   records are kept outside the grid, in results/cut/ (see its README).
             scales={
                 "mnist": Scale(
                     epochs=100, patience=8, batch_size=256, lr=1e-3, subset=None, eval_subset=2000
@@ -330,7 +356,7 @@ def expand(experiment: str, profile: str, dataset: str, **overrides) -> list[Run
     ds = canonical_dataset(dataset)
     levels = tuple(overrides.pop("levels", prof.experiment_levels(exp.name, ds)))
     folds = tuple(overrides.pop("folds", prof.experiment_folds(exp.name, ds)))
-    probs = tuple(overrides.pop("connection_probs", prof.dataset_connection_probs(ds)))
+    given_probs = overrides.pop("connection_probs", None)
     modes = tuple(
         overrides.pop("connection_modes", prof.dataset_connection_modes(ds, exp.connection_modes))
     )
@@ -346,7 +372,15 @@ def expand(experiment: str, profile: str, dataset: str, **overrides) -> list[Run
     runs: list[RunConfig] = []
     if exp.connection_modes:
         # prob 0 is the plain FCN at the same translation level: the baseline of Figs. C.1–C.2.
-        settings = [(None, 0.0)] + [(m, p) for m in modes for p in probs]
+        settings = [(None, 0.0)] + [
+            (m, p)
+            for m in modes
+            for p in (
+                tuple(given_probs)
+                if given_probs is not None
+                else prof.dataset_connection_probs(ds, m)
+            )
+        ]
         for mode, prob in settings:
             for fold in folds:
                 runs.append(

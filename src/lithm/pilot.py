@@ -168,16 +168,17 @@ def projection_check(profile: str = "book", results=None, budget: float | None =
 
     For every stored run of the grid the pilot projects its dataset's and model's mean epochs ×
     CPU seconds per epoch (:func:`projected_cost`); the sentence sets their sum beside the CPU
-    time the same runs took, then adds the estimate of ``lithm status`` for the missing runs and
-    compares the total with ``budget`` (default: the profile's ``budget_cpu_hours``, 30 for the
-    book grid; the book appendix *Reproducibility* says how it is counted).
+    time the same runs took, then sets the grid's core-hours (wall-clock x threads, plus the
+    estimate of ``lithm status`` for the missing runs) against ``budget`` (default: the
+    profile's ``budget_core_hours``, 30 for the book grid; the book appendix *Reproducibility*
+    says how it is counted).
 
     >>> projection_check("book", results="/nonexistent")
     'No run of the grid is stored yet: nothing to set beside the projection.'
     """
-    from lithm.runner import against_budget, grid_status, projected_cpu_hours, run_cpu_seconds
+    from lithm.runner import against_budget, grid_status, projected_core_hours, run_cpu_seconds
 
-    budget = get_profile(profile).budget_cpu_hours if budget is None else budget
+    budget = get_profile(profile).budget_core_hours if budget is None else budget
     cost = projected_cost(profile, results)
     per_run = {(r.dataset, r.model): r.pilot_epochs * r.cpu_s_per_epoch
                for r in cost.itertuples()}  # fmt: skip
@@ -201,17 +202,20 @@ def projection_check(profile: str = "book", results=None, budget: float | None =
             f"CPU-hours, {measured / projected:.2f} times the {projected / 3600:.1f} that the "
             "pilot projects for the same runs."
         )
-    done = totals["cpu_hours"]
-    if done is None:
-        return " ".join(parts) or "The stored runs have no recorded CPU time to compare."
+    done = totals["core_hours"]
     if totals["missing"] == 0:
         verdict = against_budget(done, budget)
-        parts.append(f"The whole grid took {done:.1f} CPU-hours{verdict and ', '}{verdict}.")
-    elif (total := projected_cpu_hours(totals)) is not None:
+        cpu = totals["cpu_hours"]
+        cpu = "" if cpu is None else f" ({cpu:.1f} CPU-hours)"
+        parts.append(
+            f"The whole grid took {done:.1f} core-hours (wall-clock × threads){cpu}"
+            f"{verdict and ', '}{verdict}."
+        )
+    elif (total := projected_core_hours(totals)) is not None:
         verdict = against_budget(total, budget)
         parts.append(
             f"With {totals['missing']} of {totals['runs']} runs still missing, `lithm status` "
-            f"estimates {totals['hours_left']:.1f} CPU-hours more, {total:.1f} in all"
+            f"estimates {totals['hours_left']:.1f} hours more, {total:.1f} core-hours in all"
             f"{verdict and ': '}{verdict}."
         )
     return " ".join(parts)

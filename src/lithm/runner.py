@@ -381,6 +381,17 @@ def run_seconds(record: dict) -> float:
     return max(wall, record["summary"].get("seconds", 0.0))
 
 
+def run_core_seconds(record: dict) -> float:
+    """Core-seconds of a stored run: its wall-clock seconds times the torch threads it ran with,
+    the measure of the book profile's budget (a run without a recorded thread count counts one).
+
+    >>> run_core_seconds({"summary": {"seconds": 100.0}, "provenance": {"threads": 2}})
+    200.0
+    """
+    threads = (record.get("provenance") or {}).get("threads") or 1
+    return run_seconds(record) * threads
+
+
 def run_cpu_seconds(record: dict) -> float | None:
     """CPU seconds of a stored run (all epochs, from its history); None for records made before
     lithm recorded CPU time, extrapolated from the recorded epochs when only some have it."""
@@ -460,8 +471,21 @@ def projected_cpu_hours(total: dict) -> float | None:
     return total["cpu_hours"] + total["hours_left"]
 
 
+def projected_core_hours(total: dict) -> float | None:
+    """The grid's core-hours (wall-clock x threads) in all: those computed plus the estimate for
+    the runs still missing, which assumes one single-threaded process per idle core (``total``
+    from :func:`grid_status`); None while the estimate is unknown.
+
+    >>> projected_core_hours({"core_hours": 21.0, "hours_left": 6.5})
+    27.5
+    """
+    if total["hours_left"] is None:
+        return None
+    return total["core_hours"] + total["hours_left"]
+
+
 def against_budget(hours: float, budget: float | None) -> str:
-    """``hours`` against a profile's ``budget_cpu_hours``, in words ('' without a budget).
+    """``hours`` against a profile's ``budget_core_hours``, in words ('' without a budget).
 
     >>> against_budget(28.1, 30), against_budget(30.7, 30), against_budget(5.0, None)
     ('within the budget of 30', 'over the budget of 30', '')
@@ -527,6 +551,7 @@ def _totals(store, configs, records, finished) -> dict:
         "done": len(finished),
         "missing": len(missing),
         "hours": sum(run_seconds(r) for _, r in finished) / 3600,
+        "core_hours": sum(run_core_seconds(r) for _, r in finished) / 3600,
         "cpu_hours": _cpu_hours([r for _, r in finished]),
         "hours_left": None if any(g is None for g in guesses) else sum(guesses) / 3600,
         "outside": [run_id for run_id in store.run_ids() if run_id not in grid_ids],
