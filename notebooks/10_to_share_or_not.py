@@ -90,12 +90,12 @@ from lithm.analysis import (
 )
 from lithm.chapter import check_parameters, ensure_results, profile_note
 from lithm.config import DISPLAY_NAMES
-from lithm.experiments import EXPERIMENTS, expand_all
+from lithm.experiments import EXPERIMENTS, expand_all, get_profile
 from lithm.findings import all_findings
 from lithm.models import ARCHITECTURES, build_model, count_parameters
 from lithm.paper import PARAMETER_COUNTS, PROTOCOL, discrepancy, paper_value
 from lithm.paths import results_dir
-from lithm.runner import STATUS_LABELS, GridFailed, grid_status
+from lithm.runner import STATUS_LABELS, GridFailed, against_budget, grid_status
 from lithm.selfcheck import confirm
 from lithm.sentences import say
 from lithm.store import ResultsStore
@@ -291,7 +291,9 @@ display(
 # table is what `lithm status` prints: per experiment, the wall-clock and CPU hours of the stored
 # runs and an estimate of the CPU-hours the missing ones need (from finished runs of the same kind
 # at the nearest level). Wall-clock hours overstate a run's cost when other work shared the
-# machine; CPU-hours do not. The second table turns the epoch times into seconds per image and
+# machine; CPU-hours do not. The grid's budget is counted in core-hours, wall-clock hours × torch
+# threads, the stricter of the two ({doc}`../book/reproducibility`). The second table turns the epoch
+# times into seconds per image and
 # epoch and **extrapolates** to the
 # paper's protocol: the full datasets and the maximum number of epochs (250 for MNIST, 500 for
 # CIFAR-10; early stopping ends some runs sooner, e.g. the authors' MNIST runs at 0 % stopped
@@ -318,11 +320,14 @@ if totals["done"]:
         "runs still missing"
     )  # fmt: skip
     devices = ", ".join(f"{name} ({n} runs)" for name, n in every["devices"].items())
+    budget = against_budget(totals["core_hours"], get_profile(profile).budget_core_hours)
+    budget = f", {budget}" if budget and totals["missing"] == 0 else ""
     display(
         Markdown(
             f"*{totals['done']} of {totals['runs']} distinct runs of profile `{profile}` stored: "
-            f"{totals['hours']:.2f} wall-clock hours and {cpu} CPU-hours (each shared 0 % run "
-            f"counted once here, but in every experiment above){left}; devices: "
+            f"{totals['core_hours']:.2f} core-hours (wall-clock × threads{budget}) and {cpu} "
+            f"CPU-hours (each shared 0 % run counted once here, but in every experiment above)"
+            f"{left}; devices: "
             f"{devices}; torch threads per run: {', '.join(map(str, threads))}.*"
         )
     )

@@ -57,11 +57,11 @@ def test_projection_check_sets_the_measured_time_beside_the_projection(smoke_sto
         # the budget counts core-hours (wall-clock x threads), not CPU time
         (
             {"missing": 0, "hours_left": 0.0, "core_hours": 29.0, "cpu_hours": 24.0},
-            "took 29.0 core-hours (wall-clock × threads) (24.0 CPU-hours), within",
+            "took 29.0 core-hours (wall-clock × threads; 24.0 CPU-hours), within",
         ),
         (
             {"missing": 0, "hours_left": 0.0, "core_hours": 31.0, "cpu_hours": 24.0},
-            "took 31.0 core-hours (wall-clock × threads) (24.0 CPU-hours), over",
+            "took 31.0 core-hours (wall-clock × threads; 24.0 CPU-hours), over",
         ),
         (
             {"missing": 3, "hours_left": 2.5, "core_hours": 28.0, "cpu_hours": 20.0},

@@ -206,9 +206,9 @@ def projection_check(profile: str = "book", results=None, budget: float | None =
     if totals["missing"] == 0:
         verdict = against_budget(done, budget)
         cpu = totals["cpu_hours"]
-        cpu = "" if cpu is None else f" ({cpu:.1f} CPU-hours)"
+        cpu = "" if cpu is None else f"; {cpu:.1f} CPU-hours"
         parts.append(
-            f"The whole grid took {done:.1f} core-hours (wall-clock × threads){cpu}"
+            f"The whole grid took {done:.1f} core-hours (wall-clock × threads{cpu})"
             f"{verdict and ', '}{verdict}."
         )
     elif (total := projected_core_hours(totals)) is not None:
