@@ -537,3 +537,13 @@ def test_readme_status_says_complete_against_the_budget(monkeypatch):
     last = readme_status.status_block("book").splitlines()[-1]
     assert "in progress, 1 of 2 done" in last
     assert last.endswith("(projected total 25.0 core-hours, within the budget of 30).")
+
+
+def test_readme_counts_the_runs_of_the_book_grid():
+    from lithm.experiments import expand_all
+
+    text = (ROOT / "README.md").read_text()
+    stated = re.search(r"The `book` grid has (\d+) distinct runs", text)
+    assert stated, "README.md should say how many distinct runs the book grid has"
+    distinct = {c.run_id for c in expand_all("book")}
+    assert int(stated.group(1)) == len(distinct)

@@ -281,7 +281,7 @@ PROFILES: dict[str, Profile] = {
             #   the paper's claims are about its synapse mask, and the input mask is measured on
             #   MNIST at all five probabilities. The MNIST init control stays whole (the issue
             #   asks for it at 0 % and 30 %).
-            # - why, with the grid complete (84 runs), the seventh cut: the issue counts the budget
+            # - why, with the grid complete (84 runs), the seventh cut: the budget is counted
             #   as process wall time x threads, and the stored runs summed to 34.2 wall-clock hours
             #   (27.3 CPU-hours: runs that shared the two cores with other work, and the slower
             #   machine, stretched their wall time). Re-running on the machine of that sitting
