@@ -558,9 +558,9 @@ sentences = verdict_sentences(frame, (
     "vcp-robust", "vcp-degrades", "vcp-le-0.8-validation", "vcp-0.9-validation",
     "vcp-0.99-validation"), DATASETS)  # fmt: skip
 if "mnist" in DATASETS:
-    # the input-mask probabilities this profile trains on MNIST (or the ones passed as `probs`)
-    trained = PROBS if probs is not None else get_profile(profile).dataset_connection_probs(
-        "mnist", "input")  # fmt: skip
+    # the input-mask probabilities of the grid this chapter reads (the profile's, or `probs`)
+    grid = expand("connections", profile, "mnist", **overrides)
+    trained = {c.connection_prob for c in grid if c.connection_mode == "input"}
     for p, cid in ((0.8, "vcp-le-0.8-validation"), (0.9, "vcp-0.9-validation"),
                    (0.99, "vcp-0.99-validation")):  # fmt: skip
         if not any(abs(p - q) < 1e-9 for q in trained):
