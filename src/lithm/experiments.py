@@ -374,15 +374,12 @@ def expand(experiment: str, profile: str, dataset: str, **overrides) -> list[Run
     runs: list[RunConfig] = []
     if exp.connection_modes:
         # prob 0 is the plain FCN at the same translation level: the baseline of Figs. C.1–C.2.
-        settings = [(None, 0.0)] + [
-            (m, p)
-            for m in modes
-            for p in (
-                tuple(given_probs)
-                if given_probs is not None
-                else prof.dataset_connection_probs(ds, m)
-            )
-        ]
+        def probs_of(mode: str) -> tuple[float, ...]:  # the override, else the profile's
+            if given_probs is not None:
+                return tuple(given_probs)
+            return prof.dataset_connection_probs(ds, mode)
+
+        settings = [(None, 0.0)] + [(m, p) for m in modes for p in probs_of(m)]
         for mode, prob in settings:
             for fold in folds:
                 runs.append(
